@@ -189,6 +189,7 @@ class AmiParser:
         expect_greeting: bool = True,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         skip_events: Iterable[str] = (),
+        only_events: Iterable[str] | None = None,
     ) -> None:
         self._buffer = bytearray()
         self._want_greeting = expect_greeting

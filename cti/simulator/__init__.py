@@ -1,0 +1,6 @@
+"""A simulated Asterisk 22.10.1 (AMI + FastAGI client) for tests and the demo."""
+
+from cti.simulator.parties import AgentPhone, CallerSpec, EndedCall
+from cti.simulator.sim import SimConfig, Simulator
+
+__all__ = ["AgentPhone", "CallerSpec", "EndedCall", "SimConfig", "Simulator"]

@@ -1,0 +1,69 @@
+"""The audit log: append-only, queried by actor, object and time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from crm.model.audit import AuditEntry
+from crm.schema import audit_log
+
+
+class AuditRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    def add(self, entry: AuditEntry) -> None:
+        self._conn.execute(
+            insert(audit_log).values(
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                object_type=entry.object_type,
+                object_id=entry.object_id,
+                detail=entry.detail,
+            )
+        )
+
+    def query(
+        self,
+        *,
+        actor: str | None = None,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 200,
+    ) -> list[AuditEntry]:
+        stmt = select(audit_log)
+        filters: list[Any] = []
+        if actor is not None:
+            filters.append(audit_log.c.actor == actor)
+        if object_type is not None:
+            filters.append(audit_log.c.object_type == object_type)
+        if object_id is not None:
+            filters.append(audit_log.c.object_id == object_id)
+        if action is not None:
+            filters.append(audit_log.c.action == action)
+        if since is not None:
+            filters.append(audit_log.c.at >= since)
+        if until is not None:
+            filters.append(audit_log.c.at < until)
+        rows = self._conn.execute(
+            stmt.where(*filters).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
+        ).mappings()
+        return [
+            AuditEntry(
+                id=r["id"],
+                at=r["at"],
+                actor=r["actor"],
+                action=r["action"],
+                object_type=r["object_type"],
+                object_id=r["object_id"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ]

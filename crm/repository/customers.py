@@ -1,0 +1,236 @@
+"""Customers with their contacts, phones and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+
+from crm.model.customer import Contact, Customer, CustomerCard, CustomerKind, Phone
+from crm.schema import contacts, customer_tags, customers, phone_numbers
+
+_CARD = select(
+    customers.c.id,
+    customers.c.name,
+    customers.c.kind,
+    customers.c.account_number,
+    customers.c.grade,
+    customers.c.area,
+    phone_numbers.c.contact_id,
+).join(phone_numbers, phone_numbers.c.customer_id == customers.c.id)
+
+
+class CustomerRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    def add(self, customer: Customer, now: datetime) -> int:
+        customer.created_at = customer.created_at or now
+        customer.updated_at = now
+        customer.id = self._conn.execute(
+            insert(customers).values(**_row(customer)).returning(customers.c.id)
+        ).scalar_one()
+        self._write_children(customer)
+        return customer.id
+
+    def save(self, customer: Customer, now: datetime) -> None:
+        """Replace the customer's row and children with ``customer``'s state."""
+        assert customer.id is not None
+        customer.updated_at = now
+        self._conn.execute(
+            update(customers).where(customers.c.id == customer.id).values(**_row(customer))
+        )
+        for table in (phone_numbers, contacts, customer_tags):
+            self._conn.execute(delete(table).where(table.c.customer_id == customer.id))
+        self._write_children(customer)
+
+    def _write_children(self, customer: Customer) -> None:
+        cid = customer.id
+        if customer.tags:
+            self._conn.execute(
+                insert(customer_tags), [{"customer_id": cid, "tag": t} for t in customer.tags]
+            )
+        phones = [_phone_row(cid, None, p) for p in customer.phones]
+        for contact in customer.contacts:
+            contact.id = self._conn.execute(
+                insert(contacts)
+                .values(
+                    customer_id=cid, name=contact.name, title=contact.title, email=contact.email
+                )
+                .returning(contacts.c.id)
+            ).scalar_one()
+            phones.extend(_phone_row(cid, contact.id, p) for p in contact.phones)
+        if phones:
+            self._conn.execute(insert(phone_numbers), phones)
+
+    def get(self, customer_id: int) -> Customer | None:
+        row = (
+            self._conn.execute(select(customers).where(customers.c.id == customer_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        tags = set(
+            self._conn.execute(
+                select(customer_tags.c.tag).where(customer_tags.c.customer_id == customer_id)
+            ).scalars()
+        )
+        phone_rows = (
+            self._conn.execute(
+                select(phone_numbers)
+                .where(phone_numbers.c.customer_id == customer_id)
+                .order_by(phone_numbers.c.id)
+            )
+            .mappings()
+            .all()
+        )
+        contact_list = [
+            Contact(id=c["id"], name=c["name"], title=c["title"], email=c["email"])
+            for c in self._conn.execute(
+                select(contacts)
+                .where(contacts.c.customer_id == customer_id)
+                .order_by(contacts.c.id)
+            ).mappings()
+        ]
+        by_id = {c.id: c for c in contact_list}
+        own: list[Phone] = []
+        for p in phone_rows:
+            phone = Phone(
+                raw=p["raw"], key=p["number_key"], extension=p["extension"], label=p["label"]
+            )
+            (by_id[p["contact_id"]].phones if p["contact_id"] in by_id else own).append(phone)
+        return Customer(
+            id=row["id"],
+            kind=CustomerKind(row["kind"]),
+            name=row["name"],
+            account_number=row["account_number"],
+            segment=row["segment"],
+            grade=row["grade"],
+            area=row["area"],
+            address=row["address"],
+            email=row["email"],
+            tags=tags,
+            phones=own,
+            contacts=contact_list,
+            archive=row["archive"] or {},
+            archive_locked=row["archive_locked"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+    def cards_by_phone_key(self, key: str, limit: int = 10) -> list[CustomerCard]:
+        rows = self._conn.execute(
+            _CARD.where(phone_numbers.c.number_key == key).order_by(customers.c.id).limit(limit)
+        ).all()
+        return [_card(r) for r in rows]
+
+    def card(self, customer_id: int) -> CustomerCard | None:
+        row = self._conn.execute(
+            select(
+                customers.c.id,
+                customers.c.name,
+                customers.c.kind,
+                customers.c.account_number,
+                customers.c.grade,
+                customers.c.area,
+            ).where(customers.c.id == customer_id)
+        ).first()
+        return None if row is None else _card((*row, None))
+
+    def id_by_account(self, account_number: str) -> int | None:
+        return self._conn.execute(
+            select(customers.c.id).where(customers.c.account_number == account_number)
+        ).scalar_one_or_none()
+
+    def search(self, text: str, limit: int = 50) -> list[CustomerCard]:
+        pattern = f"%{text}%"
+        rows = self._conn.execute(
+            select(
+                customers.c.id,
+                customers.c.name,
+                customers.c.kind,
+                customers.c.account_number,
+                customers.c.grade,
+                customers.c.area,
+            )
+            .where(or_(customers.c.name.ilike(pattern), customers.c.account_number == text))
+            .order_by(customers.c.id)
+            .limit(limit)
+        ).all()
+        return [_card((*r, None)) for r in rows]
+
+    def with_tag(self, tag: str) -> list[int]:
+        return list(
+            self._conn.execute(
+                select(customer_tags.c.customer_id).where(customer_tags.c.tag == tag)
+            ).scalars()
+        )
+
+    def count(self) -> int:
+        return self._conn.execute(select(func.count()).select_from(customers)).scalar_one()
+
+    def iter_ids(self, batch: int = 500) -> Iterator[list[int]]:
+        last = 0
+        while True:
+            ids = list(
+                self._conn.execute(
+                    select(customers.c.id)
+                    .where(customers.c.id > last)
+                    .order_by(customers.c.id)
+                    .limit(batch)
+                ).scalars()
+            )
+            if not ids:
+                return
+            yield ids
+            last = ids[-1]
+
+    def bulk_insert_rows(
+        self, rows: Iterable[dict[str, Any]], phones: Iterable[dict[str, Any]]
+    ) -> None:
+        """Fast path for imports and benchmarks: rows must carry explicit ids."""
+        self._conn.execute(insert(customers), list(rows))
+        self._conn.execute(insert(phone_numbers), list(phones))
+
+
+def _row(c: Customer) -> dict[str, Any]:
+    return {
+        "kind": str(c.kind),
+        "name": c.name,
+        "account_number": c.account_number,
+        "segment": c.segment,
+        "grade": c.grade,
+        "area": c.area,
+        "address": c.address,
+        "email": c.email,
+        "archive": c.archive or None,
+        "archive_locked": c.archive_locked,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
+
+
+def _phone_row(customer_id: int | None, contact_id: int | None, p: Phone) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "contact_id": contact_id,
+        "number_key": p.key,
+        "extension": p.extension,
+        "raw": p.raw,
+        "label": p.label,
+    }
+
+
+def _card(r: Any) -> CustomerCard:
+    return CustomerCard(
+        id=r[0],
+        name=r[1],
+        kind=CustomerKind(r[2]),
+        account_number=r[3],
+        grade=r[4],
+        area=r[5],
+        contact_id=r[6],
+    )

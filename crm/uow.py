@@ -1,0 +1,94 @@
+"""The unit of work: one transaction, the repositories over it, and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from crm.model.audit import AuditEntry
+from crm.repository.audit import AuditRepository
+from crm.repository.customers import CustomerRepository
+from crm.repository.interactions import InteractionRepository
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnitOfWork:
+    """``with UnitOfWork(engine) as uow: ...; uow.commit()`` — leaving without commit rolls back."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now, write: bool = True) -> None:
+        self._engine = engine
+        self._write = write
+        self.clock = clock
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        conn = self._engine.connect()
+        if self._write:
+            conn = conn.execution_options(crm_write=True)
+        self._conn = conn
+        self._tx = conn.begin()
+        self._open_repositories(conn)
+        return self
+
+    def _open_repositories(self, conn: Connection) -> None:
+        self.audit_log = AuditRepository(conn)
+        self.customers = CustomerRepository(conn)
+        self.interactions = InteractionRepository(conn)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = self._tx = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._conn
+
+    def commit(self) -> None:
+        if self._tx is None:
+            raise RuntimeError("the unit of work is not open")
+        self._tx.commit()
+
+    def rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            self._tx.rollback()
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        object_type: str,
+        object_id: object = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.audit_log.add(
+            AuditEntry(
+                at=self.clock(),
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=None if object_id is None else str(object_id),
+                detail=detail,
+            )
+        )

@@ -1,0 +1,123 @@
+"""The `cti` command: demo, run, simulate, config check, admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from cti.logs import setup_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cti", description="Call-center engine for Asterisk")
+    p.add_argument("--log-level", default="WARNING")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="engine + built-in PBX simulator + SQLite, pages on localhost")
+    d.add_argument("--calls", type=int, default=None,
+                   help="run N simulated calls through the whole path, print a JSON line, exit")
+    d.add_argument("--port", type=int, default=8080, help="web port (default 8080)")
+    d.add_argument("--workdir", default="var/demo", help="where the demo keeps its database")
+    d.add_argument("--time-scale", type=float, default=None,
+                   help="simulated durations multiplier (default 0.25, or 0.02 with --calls)")
+
+    r = sub.add_parser("run", help="connect to a real Asterisk with a site configuration")
+    r.add_argument("--config", required=True, type=Path)
+
+    c = sub.add_parser("config", help="validate a site configuration")
+    c.add_argument("action", choices=["check"])
+    c.add_argument("--config", required=True, type=Path)
+
+    sub.add_parser("simulate", help="run the PBX simulator alone", add_help=False)
+    sub.add_parser("admin", help="users and demo data", add_help=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # `simulate` and `admin` own their flags; hand them the rest of the line untouched.
+    for name, loader in (("simulate", _simulate_main), ("admin", _admin_main)):
+        if name in args_list[:3]:
+            idx = args_list.index(name)
+            setup_logging("WARNING")
+            return loader(args_list[idx + 1:])
+    args = _parser().parse_args(args_list)
+    setup_logging(args.log_level)
+    if args.command == "demo":
+        from cti.demo import main as demo_main
+
+        return demo_main(args.workdir, args.calls, args.port, args.time_scale)
+    if args.command == "config":
+        return _config_check(args.config)
+    if args.command == "run":
+        return _run(args.config)
+    return 2
+
+
+def _simulate_main(argv: list[str]) -> int:
+    from cti.simulator.cli import main as sim_main
+
+    return sim_main(argv)
+
+
+def _admin_main(argv: list[str]) -> int:
+    from crm.cli import admin_main
+
+    return admin_main(argv)
+
+
+def _config_check(path: Path) -> int:
+    from cti.settings import load_settings
+    from cti.yamlsource import ConfigError
+
+    try:
+        s = load_settings(path)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{path}: ok ({len(s.asterisk)} Asterisk server(s), {len(s.services)} services, "
+          f"{len(s.agents)} agents)")
+    return 0
+
+
+def _run(path: Path) -> int:
+    from cti.settings import load_settings
+    from cti.yamlsource import ConfigError
+
+    try:
+        settings = load_settings(path)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return asyncio.run(_serve(settings))
+
+
+async def _serve(settings: object) -> int:
+    from cti.crm_sink import CrmSink
+    from cti.engine import Engine
+    from cti.web import make_app
+    from crm.db import create_schema, make_engine
+    from crm.store import InteractionStore
+
+    sql = make_engine(settings.database_url)  # type: ignore[attr-defined]
+    await asyncio.to_thread(create_schema, sql)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with Engine(settings, CrmSink(InteractionStore(sql)),  # type: ignore[arg-type]
+                          web_app_factory=make_app) as engine:
+            print(f"CTI engine running; web on port {engine.web_port}, FastAGI on "
+                  f"{engine.agi_port}", flush=True)
+            await stop.wait()
+    finally:
+        sql.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""`cti demo`: the engine against the built-in PBX simulator, on SQLite.
+
+Interactive (no ``--calls``): serves the pages and keeps a gentle stream of simulated
+callers flowing until SIGINT/SIGTERM. With ``--calls N``: runs N calls through the whole
+path (IVR, wait, agent, hang-up), checks the CRM, prints one JSON line and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import random
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine as SqlEngine
+
+from cti.ami.session import AmiSettings
+from cti.crm_sink import CrmSink
+from cti.engine import Engine
+from cti.settings import AgentConfig, DialplanConfig, ServiceConfig, Settings
+from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
+from crm.db import create_schema, make_engine
+from crm.store import InteractionStore
+
+log = logging.getLogger(__name__)
+
+DEMO_AGENTS = (
+    AgentConfig("a1001", "王芳", "1001", {"billing": 5, "complaint": 4}),
+    AgentConfig("a1002", "李伟", "1002", {"repair": 5, "installation": 3}),
+    AgentConfig("a1003", "Emma Liu", "1003", {"billing": 3, "repair": 2, "english": 5}),
+)
+DEMO_SERVICES = (
+    ServiceConfig("billing", {"billing": 1}, label_zh="账单查询", label_en="Billing"),
+    ServiceConfig("repair", {"repair": 1}, priority=5, label_zh="故障报修", label_en="Repairs"),
+    ServiceConfig("installation", {"installation": 1}, label_zh="新装业务",
+                  label_en="New installations"),
+    ServiceConfig("complaint", {"complaint": 1}, priority=8, label_zh="投诉建议",
+                  label_en="Complaints"),
+    ServiceConfig("general", {}, label_zh="人工服务", label_en="General enquiries"),
+)
+DEMO_CALLERS = (
+    ("13812345678", "张三"), ("+86 10 6552 1234", "李四"), ("02167891234", "王五"),
+    ("+1 415 555 0100", "Alice Smith"), ("13998765432", "赵六"), ("075512345678", "钱七"),
+)
+
+
+def demo_settings(workdir: Path, *, web_port: int, time_scale: float) -> Settings:
+    return Settings(
+        source="<demo>",
+        asterisk=(AmiSettings(name="sim", host="127.0.0.1", port=0, username="cti",
+                              secret="ctisecret", md5_auth=True, ping_interval=5.0),),
+        fastagi_host="127.0.0.1", fastagi_port=0,
+        database_url=f"sqlite:///{workdir / 'demo.sqlite3'}",
+        web_host="127.0.0.1", web_port=web_port,
+        journal_path=str(workdir / "journal.jsonl"),
+        recordings_dir=str(workdir / "recordings"),
+        wrap_up_seconds=3.0 * time_scale,
+        dialplan=DialplanConfig(hold_context="hold", connect_context="connect",
+                                agent_context="agents"),
+        skills=("billing", "repair", "installation", "complaint", "english"),
+        services=DEMO_SERVICES,
+        agents=DEMO_AGENTS,
+    )
+
+
+def demo_caller(rng: random.Random, i: int) -> CallerSpec:
+    number, name = DEMO_CALLERS[i % len(DEMO_CALLERS)]
+    key = rng.choice(["1", "2", "3", "4", "0", ""])
+    return CallerSpec(number=number, name=name, entry="ivr", dtmf=[key])
+
+
+def _sql_engine(settings: Settings) -> SqlEngine:
+    sql = make_engine(settings.database_url)
+    create_schema(sql)
+    return sql
+
+
+def _load_demo_data(sql: SqlEngine) -> None:
+    try:
+        from crm.demo_data import load_demo_data
+    except ImportError:  # the CRM's demo data set is optional for the telephony path
+        return
+    load_demo_data(sql)
+
+
+async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scale: float,
+                   seed: int = 1) -> dict[str, Any]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = demo_settings(workdir, web_port=web_port, time_scale=time_scale)
+    sql = await asyncio.to_thread(_sql_engine, settings)
+    try:
+        await asyncio.to_thread(_load_demo_data, sql)
+        store = InteractionStore(sql)
+        before = await asyncio.to_thread(store.count_interactions)
+        sim_config = SimConfig(
+            agents=[AgentPhone(a.extension, answer_after=2.0, talk_time=20.0)
+                    for a in settings.agents],
+            time_scale=time_scale, recordings_dir=Path(settings.recordings_dir),
+            users={"cti": "ctisecret"}, seed=seed)
+        async with Simulator(sim_config) as sim:
+            settings = dataclasses.replace(
+                settings, asterisk=(dataclasses.replace(settings.asterisk[0],
+                                                        port=sim.ami_port),))
+            factory = None if calls is not None else _web_factory()
+            async with Engine(settings, CrmSink(store), web_app_factory=factory) as engine:
+                sim.config.agi_port = engine.agi_port
+                await engine.wait_ready(timeout=15)
+                if calls is not None:
+                    return await _run_batch(engine, sim, store, calls, before, seed)
+                await _run_interactive(engine, sim, seed)
+                return {}
+    finally:
+        sql.dispose()
+
+
+def _web_factory() -> Any:
+    from cti.web import make_app
+
+    return make_app
+
+
+async def _run_batch(engine: Engine, sim: Simulator, store: InteractionStore, calls: int,
+                     before: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    started = time.monotonic()
+    ids = []
+    for i in range(calls):
+        ids.append(sim.place_call(demo_caller(rng, i)))
+        await asyncio.sleep(0.02)  # pacing of arrivals, not synchronization
+    deadline = time.monotonic() + 60 + calls * 2.0
+    while len(set(ids) & set(sim.ended_calls())) < calls and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    while engine.model.ended_count < calls and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await engine.writer.drain(timeout=30)
+    rows = await asyncio.to_thread(store.count_interactions)
+    found = [await asyncio.to_thread(store.get_interaction, cid) for cid in ids]
+    written = sum(1 for f in found if f is not None)
+    return {
+        "calls": calls,
+        "interactions_written": rows - before,
+        "lost": calls - written,
+        "duplicated": max(0, (rows - before) - written),
+        "answered": sum(1 for f in found if f is not None and f.agent_answered),
+        "seconds": round(time.monotonic() - started, 2),
+    }
+
+
+async def _run_interactive(engine: Engine, sim: Simulator, seed: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    base = f"http://127.0.0.1:{engine.web_port}"
+    print(f"CTI demo running. Status page: {base}/   Health: {base}/health", flush=True)
+    print(f"Simulated Asterisk AMI on 127.0.0.1:{sim.ami_port}; FastAGI on "
+          f"127.0.0.1:{engine.agi_port}. Press Ctrl-C to stop.", flush=True)
+    rng = random.Random(seed)
+    i = 0
+    try:
+        while not stop.is_set():
+            if len(sim.live_calls()) < 4:
+                sim.place_call(demo_caller(rng, i))
+                i += 1
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(rng.uniform(2.0, 6.0)):
+                    await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    print("stopping...", flush=True)
+
+
+def main(workdir: str, calls: int | None, web_port: int, time_scale: float | None) -> int:
+    scale = time_scale if time_scale is not None else (0.02 if calls is not None else 0.25)
+    result = asyncio.run(run_demo(Path(workdir), calls=calls, web_port=web_port,
+                                  time_scale=scale))
+    if calls is not None:
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        return 0 if result["lost"] == 0 and result["duplicated"] == 0 else 1
+    return 0

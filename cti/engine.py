@@ -1,0 +1,162 @@
+"""The engine: one object, opened with ``async with``, that owns every long-lived task.
+
+Wiring happens here and only here: the call model, bus, AMI sessions (one per Asterisk),
+FastAGI server, routing executor, interaction writer and web app are built from the
+settings and handed their dependencies. ``async with Engine(...)`` starts them in a
+TaskGroup; leaving the block stops them, drains the interaction writer, and closes the
+database, so SIGTERM loses no write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cti import events as ev
+from cti.agi.server import FastAgiServer
+from cti.ami.session import AmiSession
+from cti.bus import InProcessBus
+from cti.calls import CallModel, SnapshotChannel
+from cti.interactions import InteractionSink, InteractionWriter
+from cti.journal import Journal
+from cti.settings import Settings
+from ivr.hotline import HotlineIvr
+from routing.executor import RoutingExecutor
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        sink: InteractionSink,
+        *,
+        clock: Callable[[], float] = time.time,
+        web_app_factory: Callable[[Engine], Any] | None = None,
+        agi_routes: dict[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.bus = InProcessBus()
+        dp = settings.dialplan
+        self.model = CallModel(hold_contexts=(dp.hold_context,),
+                               agent_contexts=(dp.agent_context,))
+        self.journal = Journal(settings.journal_path)
+        self.writer = InteractionWriter(sink, self.journal)
+        self.bus.subscribe(self.writer.on_call_ended, ev.CallEnded)
+        self.sessions: dict[str, AmiSession] = {}
+        for ami in settings.asterisk:
+            self.sessions[ami.name] = AmiSession(
+                ami, on_event=self._on_ami_event, on_connect=self._resync,
+                on_disconnect=self._on_disconnect, clock=clock)
+        self.ivr = HotlineIvr(self.model, self.bus, clock=clock)
+        routes = {"ivr": self.ivr, **(agi_routes or {})}
+        self.agi = FastAgiServer(routes, settings.fastagi_host, settings.fastagi_port)
+        self.router = RoutingExecutor(settings, self.model, self.bus, self._primary_ami,
+                                      clock=clock)
+        self._web_app_factory = web_app_factory
+        self.web_runner: Any = None
+        self.web_port: int | None = None
+        self.resyncs = 0
+        self._group: asyncio.TaskGroup | None = None
+        self._stack: contextlib.AsyncExitStack | None = None
+
+    # ---- AMI plumbing ------------------------------------------------------------------
+    def _primary_ami(self) -> AmiSession | None:
+        for session in self.sessions.values():
+            if session.connected.is_set():
+                return session
+        return None
+
+    def _on_ami_event(self, event: Any, now: float) -> None:
+        for domain_event in self.model.apply(event, now):
+            self.bus.publish(domain_event)
+
+    async def _resync(self, session: AmiSession) -> None:
+        """After every (re)connect: make the call model equal Asterisk's channels again."""
+        self.model.begin_resync()
+        result = await session.send("CoreShowChannels", timeout=30)
+        rows = [SnapshotChannel.from_event(e) for e in result.events]
+        before = set(self.model.live())
+        changes = self.model.reconcile(rows, self.clock())
+        ended = sum(isinstance(c, ev.CallEnded) for c in changes)
+        found = sum(isinstance(c, ev.CallStarted) for c in changes)
+        self.bus.publish_all(changes)
+        self.resyncs += 1
+        self.bus.publish(ev.AmiResynced(self.clock(), session.settings.name, len(self.model.live()),
+                                        ended, found))
+        log.info("ami resynced", extra={"server": session.settings.name, "channels": len(rows),
+                                        "live_before": len(before), "ended_while_away": ended,
+                                        "found_while_away": found})
+
+    def _on_disconnect(self, session: AmiSession, reason: str) -> None:
+        self.bus.publish(ev.AmiDisconnected(self.clock(), session.settings.name, reason))
+
+    # ---- lifecycle ---------------------------------------------------------------------
+    async def __aenter__(self) -> Engine:
+        stack = contextlib.AsyncExitStack()
+        await stack.__aenter__()
+        try:
+            await stack.enter_async_context(self.agi)
+            group = await stack.enter_async_context(asyncio.TaskGroup())
+            stack.push_async_callback(self._stop_tasks)
+            self._group = group
+            self._tasks = [group.create_task(self.writer.run(), name="interaction-writer"),
+                           group.create_task(self.router.run(), name="routing")]
+            self._tasks += [group.create_task(s.run(), name=f"ami-{name}")
+                            for name, s in self.sessions.items()]
+            if self._web_app_factory is not None:
+                await self._start_web(stack)
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack = stack
+        return self
+
+    async def _start_web(self, stack: contextlib.AsyncExitStack) -> None:
+        from aiohttp import web
+
+        app = self._web_app_factory(self)
+        runner = web.AppRunner(app, handle_signals=False)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, self.settings.web_host, self.settings.web_port)
+        await site.start()
+        self.web_runner = runner
+        sockets = getattr(site._server, "sockets", None) or []
+        self.web_port = sockets[0].getsockname()[1] if sockets else self.settings.web_port
+
+    async def _stop_tasks(self) -> None:
+        # Drain what the writer holds before cancelling it: every ended call lands.
+        drained = await self.writer.drain(timeout=3.0)
+        if not drained:
+            log.error("interaction writer did not drain; records stay in the journal",
+                      extra={"backlog": self.writer.backlog})
+        for session in self.sessions.values():
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await session.close()
+        for task in self._tasks:
+            task.cancel()
+
+    async def __aexit__(self, *exc: object) -> None:
+        stack, self._stack = self._stack, None
+        try:
+            if stack is not None:
+                await stack.aclose()
+        finally:
+            self.journal.close()
+
+    async def wait_ready(self, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            for session in self.sessions.values():
+                await session.ready.wait()
+
+    @property
+    def agi_port(self) -> int:
+        return self.agi.port

@@ -1,0 +1,192 @@
+"""The site's settings (config/site.yaml), validated on load.
+
+Secrets are never in the dataclasses' repr, and may be given by environment variable
+(``secret_env``) so that the YAML can be committed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cti.ami.session import AmiSettings
+from cti.yamlsource import ConfigError, Located, load_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfig:
+    id: str
+    name: str
+    extension: str
+    skills: dict[str, int] = field(default_factory=dict)
+    languages: tuple[str, ...] = ("zh", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    name: str
+    skills: dict[str, int] = field(default_factory=dict)
+    priority: int = 0
+    target_percent: int = 80
+    target_seconds: int = 20
+    label_zh: str = ""
+    label_en: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DialplanConfig:
+    hold_context: str = "hold"
+    connect_context: str = "connect"
+    agent_context: str = "agents"
+    agent_variable: str = "AGENT"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    source: str
+    asterisk: tuple[AmiSettings, ...]
+    fastagi_host: str = "127.0.0.1"
+    fastagi_port: int = 4573
+    database_url: str = "sqlite:///var/cti.sqlite3"
+    redis_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_secret: str = field(default="", repr=False)
+    journal_path: str = "var/journal.jsonl"
+    recordings_dir: str = "var/recordings"
+    wrap_up_seconds: float = 10.0
+    dialplan: DialplanConfig = field(default_factory=DialplanConfig)
+    skills: tuple[str, ...] = ()
+    services: tuple[ServiceConfig, ...] = ()
+    agents: tuple[AgentConfig, ...] = ()
+
+
+def _secret(item: Located, key: str) -> str:
+    direct, env = item.get(key), item.get(f"{key}_env")
+    if direct is not None and env is not None:
+        raise env.error(f"give either {key} or {key}_env, not both")
+    if env is not None:
+        name = env.str()
+        value = os.environ.get(name)
+        if value is None:
+            raise env.error(f"environment variable {name} is not set")
+        return value
+    return direct.str() if direct is not None else ""
+
+
+def _skill_map(item: Located | None, known: set[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    if item is None:
+        return out
+    for name, level in item.items():
+        if known and name not in known:
+            raise level.error(f"unknown skill {name!r}; declare it under skills:")
+        out[name] = level.int(1, 10)
+    return out
+
+
+def _asterisk(item: Located, index: int) -> AmiSettings:
+    item.keys_within({"name", "host", "port", "username", "secret", "secret_env", "md5_auth",
+                      "ping_interval", "action_timeout"})
+    name = item.get("name")
+    return AmiSettings(
+        name=name.str() if name else f"pbx{index + 1}",
+        host=item.req("host").str(),
+        port=item.req("port").int(1, 65535),
+        username=item.req("username").str(),
+        secret=_secret(item, "secret"),
+        md5_auth=item.get("md5_auth").bool() if item.get("md5_auth") else False,
+        ping_interval=item.get("ping_interval").float(0.1) if item.get("ping_interval") else 15.0,
+        action_timeout=item.get("action_timeout").float(0.1) if item.get("action_timeout") else 10.0,
+    )
+
+
+def parse_settings(root: Located, base: Path) -> Settings:
+    root.keys_within({"asterisk", "fastagi", "database", "redis", "web", "journal",
+                      "recordings_dir", "wrap_up_seconds", "dialplan", "skills", "services",
+                      "agents"})
+    servers = tuple(_asterisk(a, i) for i, a in enumerate(root.req("asterisk").list()))
+    if not servers:
+        raise root.req("asterisk").error("at least one Asterisk server is needed")
+    names = [s.name for s in servers]
+    if len(set(names)) != len(names):
+        raise root.req("asterisk").error("Asterisk server names must be unique")
+    fastagi = root.get("fastagi")
+    web = root.get("web")
+    skills = tuple(s.str() for s in (root.get("skills").list() if root.get("skills") else []))
+    known = set(skills)
+    services = []
+    for s in root.get("services").list() if root.get("services") else []:
+        s.keys_within({"name", "skills", "priority", "target", "label_zh", "label_en"})
+        target = s.get("target")
+        services.append(ServiceConfig(
+            name=s.req("name").str(),
+            skills=_skill_map(s.get("skills"), known),
+            priority=s.get("priority").int(0, 100) if s.get("priority") else 0,
+            target_percent=target.req("percent").int(1, 100) if target else 80,
+            target_seconds=target.req("seconds").int(1, 3600) if target else 20,
+            label_zh=s.get("label_zh").str() if s.get("label_zh") else "",
+            label_en=s.get("label_en").str() if s.get("label_en") else "",
+        ))
+    agents = []
+    seen_ext: dict[str, Located] = {}
+    for a in root.get("agents").list() if root.get("agents") else []:
+        a.keys_within({"id", "name", "extension", "skills", "languages"})
+        ext_item = a.req("extension")
+        ext = ext_item.str()
+        if ext in seen_ext:
+            raise ext_item.error(f"extension {ext} is already used by another agent")
+        seen_ext[ext] = ext_item
+        langs = a.get("languages")
+        agents.append(AgentConfig(
+            id=a.req("id").str(),
+            name=a.req("name").str(),
+            extension=ext,
+            skills=_skill_map(a.get("skills"), known),
+            languages=tuple(x.str() for x in langs.list()) if langs else ("zh", "en"),
+        ))
+    dialplan = root.get("dialplan")
+    dp = DialplanConfig()
+    if dialplan is not None:
+        dialplan.keys_within({"hold_context", "connect_context", "agent_context", "agent_variable"})
+        dp = DialplanConfig(**{k: v.str() for k, v in dialplan.items()})
+
+    def path(key: str, default: str) -> str:
+        item = root.get(key)
+        value = item.str() if item else default
+        return value if os.path.isabs(value) else str(base / value)
+
+    db = root.get("database")
+    db_url = db.req("url").str() if db else "sqlite:///var/cti.sqlite3"
+    if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
+        db_url = "sqlite:///" + str(base / db_url.removeprefix("sqlite:///"))
+    redis = root.get("redis")
+    return Settings(
+        source=root.file,
+        asterisk=servers,
+        fastagi_host=fastagi.req("host").str() if fastagi else "127.0.0.1",
+        fastagi_port=fastagi.req("port").int(0, 65535) if fastagi else 4573,
+        database_url=db_url,
+        redis_url=(redis.get("url").str() if redis and redis.get("url") and redis.get("url").value
+                   else None),
+        web_host=web.req("host").str() if web else "127.0.0.1",
+        web_port=web.req("port").int(0, 65535) if web else 8080,
+        web_secret=_secret(web, "secret") if web else "",
+        journal_path=path("journal", "var/journal.jsonl"),
+        recordings_dir=path("recordings_dir", "var/recordings"),
+        wrap_up_seconds=root.get("wrap_up_seconds").float(0) if root.get("wrap_up_seconds") else 10.0,
+        dialplan=dp,
+        skills=skills,
+        services=tuple(services),
+        agents=tuple(agents),
+    )
+
+
+def load_settings(path: Path | str, *, base: Path | None = None) -> Settings:
+    """Read and validate a site file. Relative paths inside it are taken from ``base``
+    (default: the current directory, where `cti` is run from)."""
+    root = load_yaml(path)
+    if not isinstance(root.value, dict):
+        raise ConfigError(root.file, root.line, "", "the top level must be a mapping")
+    return parse_settings(root, base or Path.cwd())

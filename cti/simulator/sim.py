@@ -1,0 +1,147 @@
+"""The control API: a simulated Asterisk 22 for tests and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from cti.simulator.actions import ActionHandler
+from cti.simulator.agi_client import run_agi
+from cti.simulator.dialplan import Dialplan, Leg
+from cti.simulator.events import head
+from cti.simulator.model import Pbx
+from cti.simulator.parties import AgentPhone, CallerSpec, EndedCall
+from cti.simulator.queues import QueueConfig, QueueEngine
+from cti.simulator.server import AmiServer
+
+
+def _default_agents() -> list[AgentPhone]:
+    return [*(AgentPhone(f"100{i}", 0.0, 30.0) for i in (1, 2, 3)),
+            AgentPhone("1009", None), *(AgentPhone(f"200{i}", 0.0, 3.0) for i in (1, 2, 3))]
+
+
+@dataclass
+class SimConfig:
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 0
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    users: dict[str, str] = field(default_factory=lambda: {"cti": "ctisecret"})
+    queues: list[QueueConfig] = field(default_factory=lambda: [QueueConfig()])
+    agents: list[AgentPhone] = field(default_factory=_default_agents)
+    time_scale: float = 1.0
+    recordings_dir: Path = field(default_factory=lambda: Path("recordings-sim"))
+    auth_failure_delay: float = 1.0
+    seed: int = 0
+    # extensions.conf hangs up after an unanswered Dial; the engine re-routes instead.
+    noanswer_to_hold: bool = False
+    restart_refuse: float = 0.5
+
+
+class Simulator:
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.globals: dict[str, str] = {}
+        self._agents = {a.extension: a for a in config.agents}
+        self.ami_port = 0
+        self._started = False
+
+    async def start(self) -> None:
+        cfg = self.config
+        self.pbx = Pbx(time_scale=cfg.time_scale, seed=cfg.seed)
+        self.dialplan = Dialplan(self.pbx, agi_host=cfg.agi_host, agi_port=cfg.agi_port,
+                                 recordings_dir=cfg.recordings_dir, agents=self._agents,
+                                 agi_runner=self._agi, noanswer_to_hold=cfg.noanswer_to_hold)
+        self.queues = QueueEngine(self.dialplan, cfg.queues)
+        self.dialplan.queues = self.queues
+        self.server = AmiServer(ActionHandler(self), host=cfg.ami_host, port=cfg.ami_port,
+                                users=cfg.users, auth_failure_delay=cfg.auth_failure_delay,
+                                uptime=lambda: (self.pbx.now() - self.pbx.boot_mono))
+        self.pbx.listeners.append(self.server.broadcast)
+        self.ami_port = await self.server.start()
+        self.config.ami_port = self.ami_port
+        self._started = True
+
+    async def _agi(self, leg: Leg, script: str) -> str:
+        return await run_agi(self.dialplan, leg, script)
+
+    async def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        await self.pbx.cancel_all()
+        for ch in list(self.pbx.channels.values()):
+            if ch.mixmonitor is not None:
+                ch.mixmonitor.close()
+        await self.server.stop()
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.stop()
+
+    # -- control ----------------------------------------------------------------------
+    def place_call(self, caller: CallerSpec) -> str:
+        entry = caller.entry
+        if entry == "ivr":
+            context = "ivr-entry"
+        elif entry.startswith("queue:"):
+            context = "queue-entry"
+        else:
+            context = entry
+        leg = self.dialplan.originate(caller, context)
+        if caller.hangup_during_ivr_after is not None:
+            self.pbx.spawn(self._hang_up_later(leg, caller.hangup_during_ivr_after))
+        return leg.record.linkedid
+
+    async def _hang_up_later(self, leg: Leg, seconds: float) -> None:
+        await self.pbx.sleep(seconds)
+        if not leg.c1.hungup and leg.where == "ivr":
+            if leg.c1.task is not None:
+                leg.c1.task.cancel()
+            self.pbx.newexten(leg.c1, "Hangup", "", priority=leg.c1.priority + 1)
+            await self.dialplan.c1_hangs_up(leg)
+
+    def set_agent(self, phone: AgentPhone) -> None:
+        self._agents[phone.extension] = phone
+
+    def live_calls(self) -> dict[str, str]:
+        return {k: v.phase for k, v in self.pbx.calls.items()}
+
+    def ended_calls(self) -> dict[str, EndedCall]:
+        return {k: EndedCall(k, r.number, r.started, r.ended or 0.0, dict(r.phases), r.agent,
+                             r.cause) for k, r in self.pbx.ended.items()}
+
+    def drop_ami_connections(self) -> int:
+        return self.server.drop_all()
+
+    async def wait_until_idle(self, timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            await self.pbx.idle.wait()
+
+    async def restart(self) -> None:
+        """``core restart now``: hang up everything, Shutdown, EOF, refuse briefly."""
+        pbx = self.pbx
+        for ch in list(pbx.channels.values()):
+            if ch.hungup:
+                continue
+            pbx.soft_hangup(ch, 4)
+        for ch in list(pbx.channels.values()):
+            pbx.hangup(ch, 16)
+        await pbx.cancel_all()
+        pbx.emit(head("Shutdown") + [("Shutdown", "Cleanly"), ("Restart", "True")])
+        for session in list(self.server.sessions):
+            with contextlib.suppress(Exception):
+                session.writer.write_eof()
+        await self.server.stop()
+        await asyncio.sleep(self.config.restart_refuse)
+        self.queues.reset()
+        pbx.reset_counters()
+        self.server.port = self.ami_port
+        await self.server.start()
