@@ -12,7 +12,10 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from crm.model.audit import AuditEntry
 from crm.repository.audit import AuditRepository
 from crm.repository.customers import CustomerRepository
+from crm.repository.followups import FollowUpRepository
+from crm.repository.incidents import AnnouncementRepository, IncidentRepository
 from crm.repository.interactions import InteractionRepository
+from crm.repository.tickets import TicketRepository
 
 Clock = Callable[[], datetime]
 
@@ -44,6 +47,10 @@ class UnitOfWork:
         self.audit_log = AuditRepository(conn)
         self.customers = CustomerRepository(conn)
         self.interactions = InteractionRepository(conn)
+        self.tickets = TicketRepository(conn)
+        self.followups = FollowUpRepository(conn)
+        self.incidents = IncidentRepository(conn)
+        self.announcements = AnnouncementRepository(conn)
 
     def __exit__(
         self,

@@ -102,14 +102,14 @@ async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scal
             agents=[AgentPhone(a.extension, answer_after=2.0, talk_time=20.0)
                     for a in settings.agents],
             time_scale=time_scale, recordings_dir=Path(settings.recordings_dir),
-            users={"cti": "ctisecret"}, seed=seed)
+            users={"cti": "ctisecret"}, seed=seed, noanswer_to_hold=True)
         async with Simulator(sim_config) as sim:
             settings = dataclasses.replace(
                 settings, asterisk=(dataclasses.replace(settings.asterisk[0],
                                                         port=sim.ami_port),))
             factory = None if calls is not None else _web_factory()
             async with Engine(settings, CrmSink(store), web_app_factory=factory) as engine:
-                sim.config.agi_port = engine.agi_port
+                sim.config.agi_port = sim.dialplan.agi_port = engine.agi_port
                 await engine.wait_ready(timeout=15)
                 if calls is not None:
                     return await _run_batch(engine, sim, store, calls, before, seed)

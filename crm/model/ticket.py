@@ -168,8 +168,15 @@ class Ticket:
     def open(cls, *, actor: str, **fields: Any) -> Ticket:
         ticket = cls(**fields)
         ticket.events.append(
-            TicketEvent("opened", None, ticket.opened_at, actor, None, ticket.state,
-                        {"category": ticket.category.value, "priority": int(ticket.priority)})
+            TicketEvent(
+                "opened",
+                None,
+                ticket.opened_at,
+                actor,
+                None,
+                ticket.state,
+                {"category": ticket.category.value, "priority": int(ticket.priority)},
+            )
         )
         return ticket
 
@@ -193,17 +200,25 @@ class Ticket:
             TicketEvent(_EVENT_NAMES[action], self.id, now, actor, before, self.state, clean)
         )
 
-    def dispatch(self, actor: str, now: datetime, *, department_id: int | None,
-                 assignee: str | None = None) -> None:
+    def dispatch(
+        self, actor: str, now: datetime, *, department_id: int | None, assignee: str | None = None
+    ) -> None:
         if department_id is None and assignee is None:
             raise TicketError(self.id, "dispatch needs a department or a person")
         self._apply(A.DISPATCH, actor, now, department_id=department_id, assignee=assignee)
         self.department_id, self.assignee = department_id, assignee
 
-    def transfer(self, actor: str, now: datetime, *, department_id: int,
-                 reason: str | None = None) -> None:
-        self._apply(A.TRANSFER, actor, now, from_department_id=self.department_id,
-                    department_id=department_id, reason=reason)
+    def transfer(
+        self, actor: str, now: datetime, *, department_id: int, reason: str | None = None
+    ) -> None:
+        self._apply(
+            A.TRANSFER,
+            actor,
+            now,
+            from_department_id=self.department_id,
+            department_id=department_id,
+            reason=reason,
+        )
         self.department_id, self.assignee = department_id, None
 
     def start(self, actor: str, now: datetime) -> None:
@@ -220,8 +235,9 @@ class Ticket:
         self._apply(A.RESUME, actor, now)
         self.suspend_reason = None
 
-    def resolve(self, actor: str, now: datetime, *, resolution: str,
-                incident_id: int | None = None) -> None:
+    def resolve(
+        self, actor: str, now: datetime, *, resolution: str, incident_id: int | None = None
+    ) -> None:
         action = A.RESOLVE if incident_id is None else A.RESOLVE_BY_INCIDENT
         self._apply(action, actor, now, resolution=resolution, incident_id=incident_id)
         self.resolution, self.resolved_at, self.suspend_reason = resolution, now, None
@@ -236,7 +252,29 @@ class Ticket:
         self.resolution = None
 
     def reprioritize(self, actor: str, now: datetime, priority: TicketPriority) -> None:
-        self.events.append(TicketEvent("reprioritized", self.id, now, actor, self.state,
-                                       self.state, {"from": int(self.priority),
-                                                    "to": int(priority)}))
+        self.events.append(
+            TicketEvent(
+                "reprioritized",
+                self.id,
+                now,
+                actor,
+                self.state,
+                self.state,
+                {"from": int(self.priority), "to": int(priority)},
+            )
+        )
         self.priority, self.updated_at = priority, now
+
+    def link_incident(self, actor: str, now: datetime, incident_id: int) -> None:
+        self.events.append(
+            TicketEvent(
+                "linked_to_incident",
+                self.id,
+                now,
+                actor,
+                self.state,
+                self.state,
+                {"incident_id": incident_id},
+            )
+        )
+        self.incident_id, self.updated_at = incident_id, now

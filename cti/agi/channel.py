@@ -8,6 +8,11 @@ any other non-200 reply, so an IVR flow can be written straight down and end in 
 ``except AgiHangup``. Nothing is refused up front because of :attr:`hung_up`: Asterisk
 still runs SET/GET VARIABLE and VERBOSE on a dead channel (the recorded b2 session does),
 which is how a flow records where the caller left.
+
+Two ways to stop waiting: ``reply_timeout`` (default: the server's ``command_timeout``)
+gives up on Asterisk - the session is closed and :class:`AgiTimeout` raised. Cancelling
+the awaiting task (``asyncio.timeout`` around a call) keeps the session: the reply still
+owed is read and dropped before the next command's reply.
 """
 
 from __future__ import annotations
@@ -122,12 +127,12 @@ class AgiChannel:
     def closed(self) -> bool:
         return self._closed is not None
 
-    async def command(self, *words: Word, timeout: Timeout = DEFAULT) -> AgiReply:
+    async def command(self, *words: Word, reply_timeout: Timeout = DEFAULT) -> AgiReply:
         """``await ch.command("GET DATA", "silence/1", 6000, 1)``: the raw reply."""
-        return await self.send(AgiCommand(words), timeout=timeout)
+        return await self.send(AgiCommand(words), reply_timeout=reply_timeout)
 
-    async def send(self, command: AgiCommand, *, timeout: Timeout = DEFAULT) -> AgiReply:
-        limit = self._command_timeout if isinstance(timeout, _Default) else timeout
+    async def send(self, command: AgiCommand, *, reply_timeout: Timeout = DEFAULT) -> AgiReply:
+        limit = self._command_timeout if isinstance(reply_timeout, _Default) else reply_timeout
         async with self._lock:
             if self._closed is not None:
                 raise AgiConnectionLost(f"{command.name}: session closed ({self._closed})")
@@ -176,8 +181,8 @@ class AgiChannel:
         self._closed = reason
         self._writer.transport.abort()
 
-    async def _checked(self, command: AgiCommand, timeout: Timeout = DEFAULT) -> AgiReply:
-        reply = await self.send(command, timeout=timeout)
+    async def _checked(self, command: AgiCommand, reply_timeout: Timeout = DEFAULT) -> AgiReply:
+        reply = await self.send(command, reply_timeout=reply_timeout)
         if reply.is_hangup:
             raise AgiHangup(f"{command.name}: channel hung up")
         if not reply.ok:
@@ -197,20 +202,22 @@ class AgiChannel:
         return reply
 
     async def stream_file(
-        self, name: str, escape: str = "", *, timeout: Timeout = DEFAULT
+        self, name: str, escape: str = "", *, reply_timeout: Timeout = DEFAULT
     ) -> AgiReply:
         """``reply.digit`` is the key that interrupted it; ``reply.failed`` a missing file."""
-        return await self._checked(cmd.stream_file(name, escape), timeout)
+        return await self._checked(cmd.stream_file(name, escape), reply_timeout)
 
     async def get_data(
-        self, file: str, timeout_ms: int, max_digits: int, *, timeout: Timeout = DEFAULT
+        self, file: str, timeout_ms: int, max_digits: int, *, reply_timeout: Timeout = DEFAULT
     ) -> AgiReply:
         """``reply.result`` holds the digits; ``reply.is_timeout`` if input timed out."""
-        return await self._checked(cmd.get_data(file, timeout_ms, max_digits), timeout)
+        return await self._checked(cmd.get_data(file, timeout_ms, max_digits), reply_timeout)
 
-    async def wait_for_digit(self, timeout_ms: int, *, timeout: Timeout = DEFAULT) -> str | None:
+    async def wait_for_digit(
+        self, timeout_ms: int, *, reply_timeout: Timeout = DEFAULT
+    ) -> str | None:
         """The key pressed, or None when ``timeout_ms`` passed without one."""
-        reply = await self._checked(cmd.wait_for_digit(timeout_ms), timeout)
+        reply = await self._checked(cmd.wait_for_digit(timeout_ms), reply_timeout)
         if reply.failed:  # with no file to miss, -1 here means the caller hung up
             raise AgiHangup("WAIT FOR DIGIT: channel hung up")
         return reply.digit
@@ -235,12 +242,14 @@ class AgiChannel:
             raise AgiCommandError("CHANNEL STATUS", reply)
         return status
 
-    async def verbose(self, message: str, level: int = 1, *, timeout: Timeout = DEFAULT) -> None:
-        await self._checked(cmd.verbose(message, level), timeout)
+    async def verbose(
+        self, message: str, level: int = 1, *, reply_timeout: Timeout = DEFAULT
+    ) -> None:
+        await self._checked(cmd.verbose(message, level), reply_timeout)
 
-    async def exec(self, app: str, *args: str, timeout: Timeout = DEFAULT) -> AgiReply:
+    async def exec(self, app: str, *args: str, reply_timeout: Timeout = DEFAULT) -> AgiReply:
         """Run a dialplan application; ``reply.result`` is its return (-2: no such app)."""
-        return await self._checked(cmd.exec_app(app, *args), timeout)
+        return await self._checked(cmd.exec_app(app, *args), reply_timeout)
 
     async def record_file(
         self,
@@ -251,17 +260,19 @@ class AgiChannel:
         *,
         beep: bool = False,
         silence_s: int | None = None,
-        timeout: Timeout = DEFAULT,
+        reply_timeout: Timeout = DEFAULT,
     ) -> AgiReply:
         command = cmd.record_file(
             filename, format, escape, timeout_ms, beep=beep, silence_s=silence_s
         )
-        return await self._checked(command, timeout)
+        return await self._checked(command, reply_timeout)
 
     async def say_digits(self, digits: str | int, escape: str = "") -> AgiReply:
         return await self._checked(cmd.say_digits(digits, escape))
 
-    async def say_number(self, number: int, escape: str = "", gender: str | None = None) -> AgiReply:
+    async def say_number(
+        self, number: int, escape: str = "", gender: str | None = None
+    ) -> AgiReply:
         return await self._checked(cmd.say_number(number, escape, gender))
 
     async def say_date(self, epoch_seconds: int, escape: str = "") -> AgiReply:

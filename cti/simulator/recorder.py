@@ -8,6 +8,7 @@ elapsed time divided by ``time_scale``.
 
 from __future__ import annotations
 
+import functools
 import math
 import wave
 from array import array
@@ -17,21 +18,28 @@ from pathlib import Path
 RATE = 8000
 
 
-def synth(seconds: float, offset: float, *, agent: bool = True, caller: bool = True) -> bytes:
-    """Tone samples for ``seconds`` starting ``offset`` seconds into the bridge."""
-    n = max(0, int(round(seconds * RATE)))
-    start = int(round(offset * RATE))
-    out = array("h", bytes(2 * n))
-    for i in range(n):
-        t = (start + i) / RATE
-        phase = t % 1.0
+@functools.cache
+def _second(agent: bool, caller: bool) -> bytes:
+    """One second of the tone pattern; it repeats every second, so synth tiles it."""
+    out = array("h", bytes(2 * RATE))
+    for i in range(RATE):
+        t = i / RATE
         value = 0.0
-        if agent and phase < 0.3:
+        if agent and t < 0.3:
             value += 0.35 * math.sin(2 * math.pi * 440 * t)
-        if caller and phase < 0.15:
+        if caller and t < 0.15:
             value += 0.25 * math.sin(2 * math.pi * 620 * t)
         out[i] = int(value * 32767)
     return out.tobytes()
+
+
+def synth(seconds: float, offset: float, *, agent: bool = True, caller: bool = True) -> bytes:
+    """Tone samples for ``seconds`` starting ``offset`` seconds into the bridge."""
+    n = max(0, int(round(seconds * RATE)))
+    start = int(round(offset * RATE)) % RATE
+    second = _second(agent, caller)
+    reps = (start + n) // RATE + 1
+    return (second * reps)[2 * start : 2 * (start + n)]
 
 
 def write_wav(path: Path, frames: bytes) -> None:

@@ -206,9 +206,9 @@ class AmiServer:
             self._server.close()
         for session in list(self.sessions):
             session.abort()
+        # Aborted transports end each session's read loop; cancelling the handler tasks
+        # instead makes asyncio's stream callback log a CancelledError.
         tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         if self._server is not None:
