@@ -15,6 +15,8 @@ from crm.repository.customers import CustomerRepository
 from crm.repository.followups import FollowUpRepository
 from crm.repository.incidents import AnnouncementRepository, IncidentRepository
 from crm.repository.interactions import InteractionRepository
+from crm.repository.knowledge import KnowledgeRepository
+from crm.repository.organization import DepartmentRepository, UserRepository
 from crm.repository.tickets import TicketRepository
 
 Clock = Callable[[], datetime]
@@ -51,6 +53,9 @@ class UnitOfWork:
         self.followups = FollowUpRepository(conn)
         self.incidents = IncidentRepository(conn)
         self.announcements = AnnouncementRepository(conn)
+        self.departments = DepartmentRepository(conn)
+        self.users = UserRepository(conn)
+        self.knowledge = KnowledgeRepository(conn)
 
     def __exit__(
         self,

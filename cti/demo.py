@@ -24,7 +24,7 @@ from cti.ami.session import AmiSettings
 from cti.crm_sink import CrmSink
 from cti.engine import Engine
 from cti.settings import AgentConfig, DialplanConfig, ServiceConfig, Settings
-from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
+from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator, agi_client
 from crm.db import create_schema, make_engine
 from crm.store import InteractionStore
 
@@ -44,6 +44,8 @@ DEMO_SERVICES = (
                   label_en="Complaints"),
     ServiceConfig("general", {}, label_zh="人工服务", label_en="General enquiries"),
 )
+# Prompt name -> length in samples (8 kHz), as installed on the simulated PBX.
+DEMO_PROMPTS = {f"{lang}/{name}": 16000 for lang in ("zh", "en") for name in ("welcome", "main-menu")}
 DEMO_CALLERS = (
     ("13812345678", "张三"), ("+86 10 6552 1234", "李四"), ("02167891234", "王五"),
     ("+1 415 555 0100", "Alice Smith"), ("13998765432", "赵六"), ("075512345678", "钱七"),
@@ -103,6 +105,7 @@ async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scal
                     for a in settings.agents],
             time_scale=time_scale, recordings_dir=Path(settings.recordings_dir),
             users={"cti": "ctisecret"}, seed=seed, noanswer_to_hold=True)
+        agi_client.KNOWN_SOUNDS.update(DEMO_PROMPTS)
         async with Simulator(sim_config) as sim:
             settings = dataclasses.replace(
                 settings, asterisk=(dataclasses.replace(settings.asterisk[0],

@@ -54,9 +54,12 @@ class HotlineIvr:
             call_id = await channel.get_full_variable("${CHANNEL(linkedid)}") or env.uniqueid
             await channel.answer()
             self._step(call_id, "welcome", prompt=f"{lang}/welcome", language=lang)
-            await channel.stream_file(f"{lang}/welcome", "")
-            reply = await channel.get_data(f"{lang}/main-menu", self.digit_timeout_ms, 1)
-            key = "" if reply.is_timeout or reply.failed else (reply.result or "")
+            # Callers who know the menu key in during the greeting: let them barge in.
+            greeting = await channel.stream_file(f"{lang}/welcome", "0123456789*#")
+            key = greeting.digit or ""
+            if not key:
+                reply = await channel.get_data(f"{lang}/main-menu", self.digit_timeout_ms, 1)
+                key = "" if reply.is_timeout or reply.failed else (reply.result or "")
             service = self.menu.get(key, self.fallback)
             self._step(call_id, "main-menu", prompt=f"{lang}/main-menu", key=key, language=lang)
             await channel.set_variable("CTI_SERVICE", service)

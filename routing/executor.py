@@ -67,7 +67,10 @@ class RoutingExecutor:
             if agent is not None:
                 b.offer_failed(agent.id, event.call_id, now, refused=True)
         elif isinstance(event, ev.CallEnded):
-            b.call_ended(event.call_id, event.answered_by, now, self.settings.wrap_up_seconds)
+            wrap = self.settings.wrap_up_seconds
+            b.call_ended(event.call_id, event.answered_by, now, wrap)
+            if event.answered_by is not None and wrap <= 0:
+                self.bus.publish_all(self.model.complete_wrap_up(event.call_id, now))
         self._wake.set()
 
     def set_agent_state(self, agent_id: str, state: AgentState) -> None:

@@ -59,6 +59,10 @@ class InteractionRepository:
         self._conn.execute(stmt)
         return False
 
+    def ensure(self, call_id: str) -> None:
+        stmt = insert_for(self._conn, interactions).values(call_id=call_id, complete=False)
+        self._conn.execute(stmt.on_conflict_do_nothing())
+
     def link_tickets(self, call_id: str, ticket_ids: tuple[int, ...] | list[int]) -> None:
         for ticket_id in ticket_ids:
             stmt = insert_for(self._conn, interaction_tickets).values(

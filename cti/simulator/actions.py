@@ -30,9 +30,15 @@ class ActionHandler:
         aid: Pairs = [("ActionID", _one(action, "ActionID"))] if "ActionID" in action else []
         if session.user is None and low not in OPEN_ACTIONS:
             session.send([("Response", "Error"), *aid, ("Message", "Permission denied")])
-            session.server.broadcast_security(session.security(
-                "RequestNotAllowed", [("RequestType", f"Action: {name}"),
-                                      ("SessionTV", "1970-01-01T00:00:00.000+0000")]))
+            session.server.broadcast_security(
+                session.security(
+                    "RequestNotAllowed",
+                    [
+                        ("RequestType", f"Action: {name}"),
+                        ("SessionTV", "1970-01-01T00:00:00.000+0000"),
+                    ],
+                )
+            )
             return True
         if low == "login":
             return await session.login(action, aid)
@@ -45,13 +51,27 @@ class ActionHandler:
             return False
         method = getattr(self, f"do_{low}", None)
         if method is None:
-            session.send([("Response", "Error"), *aid, ("Message",
-                          f"Invalid/unknown command: {name}. Use Action: ListCommands to "
-                          "show available commands.")])
-            session.server.broadcast_security(session.security(
-                "RequestBadFormat", [("RequestType", name),
-                                     ("SessionTV", session.login_tv),
-                                     ("AccountID", session.user or "")]))
+            session.send(
+                [
+                    ("Response", "Error"),
+                    *aid,
+                    (
+                        "Message",
+                        f"Invalid/unknown command: {name}. Use Action: ListCommands to "
+                        "show available commands.",
+                    ),
+                ]
+            )
+            session.server.broadcast_security(
+                session.security(
+                    "RequestBadFormat",
+                    [
+                        ("RequestType", name),
+                        ("SessionTV", session.login_tv),
+                        ("AccountID", session.user or ""),
+                    ],
+                )
+            )
             return True
         method(session, action, aid)
         return True
@@ -79,21 +99,36 @@ class ActionHandler:
         self.ok(s, aid, ("Events", "On"))
 
     def do_coresettings(self, s: AmiSession, a: Action, aid: Pairs) -> None:
-        self.ok(s, aid, ("AMIversion", "11.0.0"), ("AsteriskVersion", "22.10.1"),
-                ("SystemName", ""), ("CoreMaxCalls", "500"), ("CoreMaxLoadAvg", "0.000000"),
-                ("CoreRunUser", ""), ("CoreRunGroup", ""), ("CoreMaxFilehandles", "0"),
-                ("CoreRealTimeEnabled", "No"), ("CoreCDRenabled", "No"),
-                ("CoreHTTPenabled", "No"), ("SoundsSearchCustomDir", "No"))
+        self.ok(
+            s,
+            aid,
+            ("AMIversion", "11.0.0"),
+            ("AsteriskVersion", "22.10.1"),
+            ("SystemName", ""),
+            ("CoreMaxCalls", "500"),
+            ("CoreMaxLoadAvg", "0.000000"),
+            ("CoreRunUser", ""),
+            ("CoreRunGroup", ""),
+            ("CoreMaxFilehandles", "0"),
+            ("CoreRealTimeEnabled", "No"),
+            ("CoreCDRenabled", "No"),
+            ("CoreHTTPenabled", "No"),
+            ("SoundsSearchCustomDir", "No"),
+        )
 
     def do_corestatus(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         boot = datetime.fromtimestamp(self.sim.pbx.boot_wall)
         calls = len(self.sim.pbx.calls)
-        self.ok(s, aid, ("CoreStartupDate", boot.strftime("%Y-%m-%d")),
-                ("CoreStartupTime", boot.strftime("%H:%M:%S")),
-                ("CoreReloadDate", boot.strftime("%Y-%m-%d")),
-                ("CoreReloadTime", boot.strftime("%H:%M:%S")),
-                ("CoreCurrentCalls", str(calls)),
-                ("CoreProcessedCalls", str(self.sim.pbx.processed_calls)))
+        self.ok(
+            s,
+            aid,
+            ("CoreStartupDate", boot.strftime("%Y-%m-%d")),
+            ("CoreStartupTime", boot.strftime("%H:%M:%S")),
+            ("CoreReloadDate", boot.strftime("%Y-%m-%d")),
+            ("CoreReloadTime", boot.strftime("%H:%M:%S")),
+            ("CoreCurrentCalls", str(calls)),
+            ("CoreProcessedCalls", str(self.sim.pbx.processed_calls)),
+        )
 
     def do_command(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         cmd = _one(a, "Command").strip()
@@ -102,12 +137,16 @@ class ActionHandler:
         elif cmd == "core show channels":
             chans = list(self.sim.pbx.channels.values())
             lines = ["Channel              Location             State   Application(Data)"]
-            lines += [f"{c.name} {c.exten}@{c.context}:{c.priority} "
-                      f"{ev.STATE_DESC.get(c.state, '')} {c.app}({c.appdata})" for c in chans]
+            lines += [
+                f"{c.name} {c.exten}@{c.context}:{c.priority} "
+                f"{ev.STATE_DESC.get(c.state, '')} {c.app}({c.appdata})"
+                for c in chans
+            ]
             lines.append(f"{len(chans)} active channels")
         else:
-            lines = [f"No such command '{cmd}' (type 'core show help {cmd}' for other "
-                     "possible commands)"]
+            lines = [
+                f"No such command '{cmd}' (type 'core show help {cmd}' for other possible commands)"
+            ]
         self.ok(s, aid, ("Message", "Command output follows"), *[("Output", x) for x in lines])
 
     # -- channels ---------------------------------------------------------------------
@@ -121,12 +160,25 @@ class ActionHandler:
         now = self.sim.pbx.now()
         for c in chans:
             dur = int((now - c.created) / self.sim.pbx.time_scale)
-            s.send([("Event", "CoreShowChannel"), *aid, *ev.channel_block(c)[0:],
-                    ("Application", c.app), ("ApplicationData", c.appdata),
+            s.send(
+                [
+                    ("Event", "CoreShowChannel"),
+                    *aid,
+                    *ev.channel_block(c)[0:],
+                    ("Application", c.app),
+                    ("ApplicationData", c.appdata),
                     ("Duration", f"{dur // 3600:02d}:{dur // 60 % 60:02d}:{dur % 60:02d}"),
-                    ("BridgeId", c.bridge.uid if c.bridge else "")])
-        s.send([("Event", "CoreShowChannelsComplete"), *aid, ("EventList", "Complete"),
-                ("ListItems", str(len(chans)))])
+                    ("BridgeId", c.bridge.uid if c.bridge else ""),
+                ]
+            )
+        s.send(
+            [
+                ("Event", "CoreShowChannelsComplete"),
+                *aid,
+                ("EventList", "Complete"),
+                ("ListItems", str(len(chans))),
+            ]
+        )
 
     def do_status(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         name = _one(a, "Channel")
@@ -138,27 +190,50 @@ class ActionHandler:
         self.ok(s, aid, ("EventList", "start"), ("Message", "Channel status will follow"))
         now = pbx.now()
         for c in chans:
-            pairs = [("Event", "Status"), ("Privilege", "Call"), *ev.channel_block(c),
-                     ("Type", "Local"), ("DNID", ""), ("EffectiveConnectedLineNum", c.conn_num),
-                     ("EffectiveConnectedLineName", c.conn_name), ("TimeToHangup", "0"),
-                     ("BridgeID", c.bridge.uid if c.bridge else ""), ("Application", c.app),
-                     ("Data", c.appdata), ("Nativeformats", "(slin)"), ("Readformat", "slin"),
-                     ("Readtrans", ""), ("Writeformat", "slin"), ("Writetrans", ""),
-                     ("Callgroup", "0"), ("Pickupgroup", "0"),
-                     ("Seconds", str(int((now - c.created) / pbx.time_scale)))]
+            pairs = [
+                ("Event", "Status"),
+                ("Privilege", "Call"),
+                *ev.channel_block(c),
+                ("Type", "Local"),
+                ("DNID", ""),
+                ("EffectiveConnectedLineNum", c.conn_num),
+                ("EffectiveConnectedLineName", c.conn_name),
+                ("TimeToHangup", "0"),
+                ("BridgeID", c.bridge.uid if c.bridge else ""),
+                ("Application", c.app),
+                ("Data", c.appdata),
+                ("Nativeformats", "(slin)"),
+                ("Readformat", "slin"),
+                ("Readtrans", ""),
+                ("Writeformat", "slin"),
+                ("Writetrans", ""),
+                ("Callgroup", "0"),
+                ("Pickupgroup", "0"),
+                ("Seconds", str(int((now - c.created) / pbx.time_scale))),
+            ]
             if allvars:
                 pairs += [("Variable", f"{k}={v}") for k, v in reversed(c.variables.items())]
             s.send([*pairs, *aid])
-        s.send([("Event", "StatusComplete"), *aid, ("EventList", "Complete"),
-                ("ListItems", str(len(chans))), ("Items", str(len(chans)))])
+        s.send(
+            [
+                ("Event", "StatusComplete"),
+                *aid,
+                ("EventList", "Complete"),
+                ("ListItems", str(len(chans))),
+                ("Items", str(len(chans))),
+            ]
+        )
 
     def do_getvar(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         var = _one(a, "Variable")
         name, ch = self._chan(a)
         value = ""
         if ch is not None:
-            value = {"CHANNEL(linkedid)": ch.linkedid, "UNIQUEID": ch.uniqueid,
-                     "CHANNEL": ch.name}.get(var, ch.variables.get(var, ""))
+            value = {
+                "CHANNEL(linkedid)": ch.linkedid,
+                "UNIQUEID": ch.uniqueid,
+                "CHANNEL": ch.name,
+            }.get(var, ch.variables.get(var, ""))
         elif name:
             return self.error(s, aid, "No such channel")
         else:
@@ -182,8 +257,9 @@ class ActionHandler:
         if ch is None or leg is None:
             return self.error(s, aid, f"Channel does not exist: {name}")
         self.ok(s, aid, ("Message", "Redirect successful"))
-        self.sim.dialplan.redirect(leg, _one(a, "Context"), _one(a, "Exten") or "s",
-                                   int(_one(a, "Priority") or "1"))
+        self.sim.dialplan.redirect(
+            leg, _one(a, "Context"), _one(a, "Exten") or "s", int(_one(a, "Priority") or "1")
+        )
 
     def do_hangup(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         name, ch = self._chan(a)
@@ -205,14 +281,16 @@ class ActionHandler:
             for part in item.split(","):
                 k, _, v = part.partition("=")
                 variables[k.strip()] = v
-        spec = CallerSpec(number=number, name=name, variables=variables,
-                          caller_context=_one(a, "Context") or None)
+        spec = CallerSpec(
+            number=number, name=name, variables=variables, caller_context=_one(a, "Context") or None
+        )
         if spec.caller_context == "caller-sim":
             spec.dtmf = ["1", "2"]
         self.ok(s, aid, ("Message", "Originate successfully queued"))
         action_id = a["ActionID"][0] if "ActionID" in a else ""
-        self.sim.dialplan.originate(spec, m.group(2), action_id=action_id,
-                                    caller_context=spec.caller_context)
+        self.sim.dialplan.originate(
+            spec, m.group(2), action_id=action_id, caller_context=spec.caller_context
+        )
 
     # -- recording ----------------------------------------------------------------------
     def do_mixmonitor(self, s: AmiSession, a: Action, aid: Pairs) -> None:
@@ -244,8 +322,9 @@ class ActionHandler:
         self.ok(s, aid)
         if ch.mixmonitor is not None:
             ch.mixmonitor.mute(direction, state)
-        self.sim.pbx.chan_event("MixMonitorMute", ch, [("Direction", direction),
-                                                       ("State", "1" if state else "0")])
+        self.sim.pbx.chan_event(
+            "MixMonitorMute", ch, [("Direction", direction), ("State", "1" if state else "0")]
+        )
 
     # -- queues (delegated) ---------------------------------------------------------------
     def __getattr__(self, item: str) -> object:

@@ -25,15 +25,42 @@ DEAD = "511 Command Not Permitted on a dead channel or intercept routine"
 DEAD_TEXT = "Command Not Permitted on a dead channel or intercept routine"
 ALWAYS_OK = {"SET VARIABLE", "GET VARIABLE", "GET FULL VARIABLE", "VERBOSE"}
 USAGE = {
-    "GET DATA": ["Stream the given <replaceable>file</replaceable>, and receive DTMF data.",
-                 "Returns the digits received from the channel at the other end."],
+    "GET DATA": [
+        "Stream the given <replaceable>file</replaceable>, and receive DTMF data.",
+        "Returns the digits received from the channel at the other end.",
+    ],
 }
-COMMANDS = ("ANSWER", "STREAM FILE", "GET DATA", "WAIT FOR DIGIT", "SET VARIABLE",
-            "GET VARIABLE", "GET FULL VARIABLE", "CHANNEL STATUS", "VERBOSE", "EXEC",
-            "RECORD FILE", "SAY DIGITS", "SAY NUMBER", "SAY DATE", "HANGUP")
-MIN_ARGS = {"STREAM FILE": 2, "GET DATA": 1, "WAIT FOR DIGIT": 1, "SET VARIABLE": 2,
-            "GET VARIABLE": 1, "GET FULL VARIABLE": 1, "VERBOSE": 1, "EXEC": 1,
-            "RECORD FILE": 4, "SAY DIGITS": 2, "SAY NUMBER": 2, "SAY DATE": 2}
+COMMANDS = (
+    "ANSWER",
+    "STREAM FILE",
+    "GET DATA",
+    "WAIT FOR DIGIT",
+    "SET VARIABLE",
+    "GET VARIABLE",
+    "GET FULL VARIABLE",
+    "CHANNEL STATUS",
+    "VERBOSE",
+    "EXEC",
+    "RECORD FILE",
+    "SAY DIGITS",
+    "SAY NUMBER",
+    "SAY DATE",
+    "HANGUP",
+)
+MIN_ARGS = {
+    "STREAM FILE": 2,
+    "GET DATA": 1,
+    "WAIT FOR DIGIT": 1,
+    "SET VARIABLE": 2,
+    "GET VARIABLE": 1,
+    "GET FULL VARIABLE": 1,
+    "VERBOSE": 1,
+    "EXEC": 1,
+    "RECORD FILE": 4,
+    "SAY DIGITS": 2,
+    "SAY NUMBER": 2,
+    "SAY DATE": 2,
+}
 
 
 class _Dead(Exception):
@@ -52,15 +79,26 @@ class AgiSession:
     def env(self) -> bytes:
         ch, dp = self.ch, self.dp
         pairs = [
-            ("agi_network", "yes"), ("agi_network_script", self.script),
+            ("agi_network", "yes"),
+            ("agi_network_script", self.script),
             ("agi_request", f"agi://{dp.agi_host}:{dp.agi_port}/{self.script}"),
-            ("agi_channel", ch.name), ("agi_language", ch.language), ("agi_type", "Local"),
-            ("agi_uniqueid", ch.uniqueid), ("agi_version", "22.10.1"),
-            ("agi_callerid", ch.cid_num), ("agi_calleridname", ch.cid_name),
-            ("agi_callingpres", "0"), ("agi_callingani2", "0"), ("agi_callington", "0"),
-            ("agi_callingtns", "0"), ("agi_dnid", "unknown"), ("agi_rdnis", "unknown"),
-            ("agi_context", ch.context), ("agi_extension", ch.exten),
-            ("agi_priority", str(ch.priority)), ("agi_enhanced", "0.0"),
+            ("agi_channel", ch.name),
+            ("agi_language", ch.language),
+            ("agi_type", "Local"),
+            ("agi_uniqueid", ch.uniqueid),
+            ("agi_version", "22.10.1"),
+            ("agi_callerid", ch.cid_num),
+            ("agi_calleridname", ch.cid_name),
+            ("agi_callingpres", "0"),
+            ("agi_callingani2", "0"),
+            ("agi_callington", "0"),
+            ("agi_callingtns", "0"),
+            ("agi_dnid", "unknown"),
+            ("agi_rdnis", "unknown"),
+            ("agi_context", ch.context),
+            ("agi_extension", ch.exten),
+            ("agi_priority", str(ch.priority)),
+            ("agi_enhanced", "0.0"),
             ("agi_accountcode", ch.accountcode),
             ("agi_threadid", str(threading.get_ident())),
         ]
@@ -93,8 +131,9 @@ class AgiSession:
             return "HANGUP"
         return "FAILURE" if self.failed_stream else "SUCCESS"
 
-    async def _read_line(self, reader: asyncio.StreamReader,
-                         writer: asyncio.StreamWriter) -> str | None:
+    async def _read_line(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> str | None:
         read = asyncio.ensure_future(reader.readline())
         try:
             while True:
@@ -135,14 +174,20 @@ class AgiSession:
         except ValueError:
             words = line.split()
         name = self._cmd_name(words)
-        args = words[len(name.split()):] if name else []
+        args = words[len(name.split()) :] if name else []
         if name is None:
-            replies, code, text = ["510 Invalid or unknown command"], "510", \
-                "Invalid or unknown command"
+            replies, code, text = (
+                ["510 Invalid or unknown command"],
+                "510",
+                "Invalid or unknown command",
+            )
         elif len(args) < MIN_ARGS.get(name, 0):
             usage = USAGE.get(name, ["Usage: see 'agi show commands'."])
-            replies = ["520-Invalid command syntax.  Proper usage follows:", *usage,
-                       "520 End of proper usage."]
+            replies = [
+                "520-Invalid command syntax.  Proper usage follows:",
+                *usage,
+                "520 End of proper usage.",
+            ]
             code, text = "520", "Usage"
         elif (self.dead or ch.hangup_requested.is_set()) and name not in ALWAYS_OK:
             self.dead = True
@@ -151,12 +196,18 @@ class AgiSession:
             result = await self._run(name, args)
             replies = [f"200 result={result}"]
             code = "200"
-            text = "Failure" if result.startswith("-1") and name == "STREAM FILE" else (
-                "Unknown Result" if result == "-2" else "Success")
+            text = (
+                "Failure"
+                if result.startswith("-1") and name == "STREAM FILE"
+                else ("Unknown Result" if result == "-2" else "Success")
+            )
             if name == "STREAM FILE" and result.startswith("-1"):
                 code = "-1"
-        pbx.chan_event("AGIExecEnd", ch, [("CommandId", cid), ("Command", line),
-                                          ("ResultCode", code), ("Result", text)])
+        pbx.chan_event(
+            "AGIExecEnd",
+            ch,
+            [("CommandId", cid), ("Command", line), ("ResultCode", code), ("Result", text)],
+        )
         return replies
 
     async def _interrupted(self, seconds: float) -> bool:
@@ -171,8 +222,11 @@ class AgiSession:
         get = asyncio.ensure_future(ch.dtmf.get())
         hung = asyncio.ensure_future(ch.hangup_requested.wait())
         try:
-            await asyncio.wait({get, hung}, timeout=seconds * self.pbx.time_scale,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {get, hung},
+                timeout=seconds * self.pbx.time_scale,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
         finally:
             hung.cancel()
             if not get.done():
@@ -289,10 +343,16 @@ class AgiSession:
 
     def _var(self, name: str) -> str | None:
         ch = self.ch
-        builtins = {"CHANNEL": ch.name, "UNIQUEID": ch.uniqueid, "CALLERID(num)": ch.cid_num,
-                    "CALLERID(name)": ch.cid_name, "CHANNEL(linkedid)": ch.linkedid,
-                    "CHANNEL(language)": ch.language, "EXTEN": ch.exten,
-                    "CONTEXT": ch.context}
+        builtins = {
+            "CHANNEL": ch.name,
+            "UNIQUEID": ch.uniqueid,
+            "CALLERID(num)": ch.cid_num,
+            "CALLERID(name)": ch.cid_name,
+            "CHANNEL(linkedid)": ch.linkedid,
+            "CHANNEL(language)": ch.language,
+            "EXTEN": ch.exten,
+            "CONTEXT": ch.context,
+        }
         if name in builtins:
             return builtins[name]
         return ch.variables.get(name)

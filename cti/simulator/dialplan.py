@@ -23,9 +23,19 @@ if TYPE_CHECKING:
     from cti.simulator.queues import QueueEngine
 
 FOREVER = 10.0**9
-DIAL_VARS = ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME",
-             "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS",
-             "PROGRESSTIME", "PROGRESSTIME_MS")
+DIAL_VARS = (
+    "DIALSTATUS",
+    "DIALEDPEERNUMBER",
+    "DIALEDPEERNAME",
+    "ANSWEREDTIME",
+    "ANSWEREDTIME_MS",
+    "DIALEDTIME",
+    "DIALEDTIME_MS",
+    "RINGTIME",
+    "RINGTIME_MS",
+    "PROGRESSTIME",
+    "PROGRESSTIME_MS",
+)
 
 
 @dataclass(eq=False)
@@ -54,9 +64,17 @@ AgiRunner = Callable[[Leg, str], Awaitable[str]]
 
 
 class Dialplan:
-    def __init__(self, pbx: Pbx, *, agi_host: str, agi_port: int, recordings_dir: Path,
-                 agents: dict[str, AgentPhone], agi_runner: AgiRunner,
-                 noanswer_to_hold: bool = False) -> None:
+    def __init__(
+        self,
+        pbx: Pbx,
+        *,
+        agi_host: str,
+        agi_port: int,
+        recordings_dir: Path,
+        agents: dict[str, AgentPhone],
+        agi_runner: AgiRunner,
+        noanswer_to_hold: bool = False,
+    ) -> None:
         self.pbx = pbx
         self.agi_host, self.agi_port = agi_host, agi_port
         self.recordings_dir = recordings_dir
@@ -67,8 +85,14 @@ class Dialplan:
         self.queues: QueueEngine | None = None
 
     # -- originate --------------------------------------------------------------------
-    def originate(self, spec: CallerSpec, context: str, *, action_id: str | None = None,
-                  caller_context: str | None = None) -> Leg:
+    def originate(
+        self,
+        spec: CallerSpec,
+        context: str,
+        *,
+        action_id: str | None = None,
+        caller_context: str | None = None,
+    ) -> Leg:
         pbx = self.pbx
         entry = context
         record = CallRecord(linkedid="", number=spec.number, started=pbx.now())
@@ -99,17 +123,28 @@ class Dialplan:
         pbx.chan_event("NewConnectedLine", c2)
         pbx.emit(ev.local_bridge(c1, c2, entry, "s"))
         pbx.emit(ev.dial_event("DialBegin", None, c1, [("DialString", f"s@{entry}")]))
-        cctx = caller_context or spec.caller_context or (
-            "caller-sim" if spec.dtmf else "caller-wait")
+        cctx = (
+            caller_context or spec.caller_context or ("caller-sim" if spec.dtmf else "caller-wait")
+        )
 
         def answered() -> None:
             pbx.newstate(c1, 6)
             pbx.emit(ev.dial_event("DialEnd", None, c1, [("DialStatus", "ANSWER")]))
             self._caller_start(leg, cctx)
-            pbx.emit(ev.head("OriginateResponse") + [
-                ("ActionID", action_id or ""), ("Response", "Success"), ("Channel", c1.name),
-                ("Context", cctx), ("Exten", "s"), ("Reason", "4"), ("Uniqueid", c1.uniqueid),
-                ("CallerIDNum", spec.number), ("CallerIDName", spec.name)])
+            pbx.emit(
+                ev.head("OriginateResponse")
+                + [
+                    ("ActionID", action_id or ""),
+                    ("Response", "Success"),
+                    ("Channel", c1.name),
+                    ("Context", cctx),
+                    ("Exten", "s"),
+                    ("Reason", "4"),
+                    ("Uniqueid", c1.uniqueid),
+                    ("CallerIDNum", spec.number),
+                    ("CallerIDName", spec.name),
+                ]
+            )
             if action_id is None:
                 # place_call() has no ActionID; Asterisk would send an empty one.
                 pass
@@ -126,8 +161,9 @@ class Dialplan:
             leg.on_originated = None
             answered()
             c2.task = pbx.spawn(self._guard(leg, self._after_answer(leg, entry)))
-        pbx.set_phase(c2, "ivr" if entry == "ivr-entry" else "queued"
-                      if entry == "queue-entry" else "waiting")
+        pbx.set_phase(
+            c2, "ivr" if entry == "ivr-entry" else "queued" if entry == "queue-entry" else "waiting"
+        )
         return leg
 
     def _first_noop(self, entry: str, c2: Channel) -> str:
@@ -170,14 +206,20 @@ class Dialplan:
         spec = leg.spec
         pbx = self.pbx
         if cctx == "caller-sim":
-            pbx.newexten(c1, "NoOp", f"caller-sim {c1.name}", context=cctx, exten="s",
-                         priority=1)
+            pbx.newexten(c1, "NoOp", f"caller-sim {c1.name}", context=cctx, exten="s", priority=1)
             pbx.newexten(c1, "Wait", "2", priority=2)
         else:
             wait = spec.variables.get("CALLER_WAIT") or (
-                str(int(spec.patience)) if spec.patience is not None else "120")
-            pbx.newexten(c1, "NoOp", f"caller-wait {c1.name} for {wait}s", context=cctx,
-                         exten="s", priority=1)
+                str(int(spec.patience)) if spec.patience is not None else "120"
+            )
+            pbx.newexten(
+                c1,
+                "NoOp",
+                f"caller-wait {c1.name} for {wait}s",
+                context=cctx,
+                exten="s",
+                priority=1,
+            )
             pbx.newexten(c1, "Wait", wait, priority=2)
         c1.task = pbx.spawn(self._caller_script(leg, cctx))
 
@@ -197,8 +239,9 @@ class Dialplan:
                     pbx.spawn(self._send_dtmf(leg, key))
             pbx.newexten(c1, "PlayTones", "620/150,0/850", priority=prio + 1)
             patience = spec.patience
-            pbx.newexten(c1, "Wait", str(int(patience) if patience is not None else 60),
-                         priority=prio + 2)
+            pbx.newexten(
+                c1, "Wait", str(int(patience) if patience is not None else 60), priority=prio + 2
+            )
             if await self.wait(c1, patience if patience is not None else FOREVER):
                 return
             prio += 3
@@ -221,8 +264,9 @@ class Dialplan:
             await self.pbx.sleep(0.1)
             if c2.hungup:
                 return
-            self.pbx.chan_event("DTMFEnd", c2, [("Digit", key), ("DurationMs", "100"),
-                                                ("Direction", "Received")])
+            self.pbx.chan_event(
+                "DTMFEnd", c2, [("Digit", key), ("DurationMs", "100"), ("Direction", "Received")]
+            )
             c2.dtmf.put_nowait(key)
 
     async def c1_hangs_up(self, leg: Leg) -> None:
@@ -259,8 +303,7 @@ class Dialplan:
         if status == "HANGUP" or c2.hangup_requested.is_set():
             return await self.c2_hung_up(leg)
         choice = c2.variables.get("IVR_CHOICE", "")
-        pbx.newexten(c2, "NoOp", f"AGI returned AGISTATUS={status} IVR_CHOICE={choice}",
-                     priority=5)
+        pbx.newexten(c2, "NoOp", f"AGI returned AGISTATUS={status} IVR_CHOICE={choice}", priority=5)
         pbx.newexten(c2, "Goto", "hold,s,1", priority=6)
         await self.hold(leg)
 
@@ -396,8 +439,15 @@ class Dialplan:
         leg.where = "connect"
         return status
 
-    async def agent_phone(self, leg: Leg, a1: Channel, a2: Channel, ext: str,
-                          phone: AgentPhone | None, answered: asyncio.Future[None]) -> None:
+    async def agent_phone(
+        self,
+        leg: Leg,
+        a1: Channel,
+        a2: Channel,
+        ext: str,
+        phone: AgentPhone | None,
+        answered: asyncio.Future[None],
+    ) -> None:
         pbx, c2 = self.pbx, leg.c2
         if phone is None or phone.answer_after is None or phone.busy:
             pbx.newexten(a2, "NoOp", f"agent {ext} rings forever {a2.name}", priority=1)

@@ -109,8 +109,16 @@ class Pbx:
     def chan_event(self, name: str, ch: Channel, extra: Iterable[tuple[str, str]] = ()) -> None:
         self.emit(ev.channel_event(name, ch, extra))
 
-    def newexten(self, ch: Channel, app: str, data: str = "", *, context: str | None = None,
-                 exten: str | None = None, priority: int | None = None) -> None:
+    def newexten(
+        self,
+        ch: Channel,
+        app: str,
+        data: str = "",
+        *,
+        context: str | None = None,
+        exten: str | None = None,
+        priority: int | None = None,
+    ) -> None:
         if context is not None:
             ch.context = context
         if exten is not None:
@@ -118,8 +126,9 @@ class Pbx:
         if priority is not None:
             ch.priority = priority
         ch.app, ch.appdata = app, data
-        self.chan_event("Newexten", ch, [("Extension", ch.exten), ("Application", app),
-                                         ("AppData", data)])
+        self.chan_event(
+            "Newexten", ch, [("Extension", ch.exten), ("Application", app), ("AppData", data)]
+        )
 
     def varset(self, ch: Channel, name: str, value: str = "") -> None:
         ch.variables[name] = value
@@ -133,8 +142,9 @@ class Pbx:
         self.emit(ev.head("DeviceStateChange") + [("Device", device), ("State", state)])
 
     def newcallerid(self, ch: Channel) -> None:
-        self.chan_event("NewCallerid", ch, [("CID-CallingPres",
-                                             "0 (Presentation Allowed, Not Screened)")])
+        self.chan_event(
+            "NewCallerid", ch, [("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")]
+        )
 
     # -- channels ---------------------------------------------------------------------
     def next_uniqueid(self) -> str:
@@ -142,18 +152,37 @@ class Pbx:
         self.uid_counter += 1
         return uid
 
-    def new_local_pair(self, exten: str, context: str, linkedid: str | None,
-                       call: CallRecord | None = None) -> tuple[Channel, Channel]:
+    def new_local_pair(
+        self, exten: str, context: str, linkedid: str | None, call: CallRecord | None = None
+    ) -> tuple[Channel, Channel]:
         """Both halves, registered, no events yet (callers emit Newchannel in order)."""
         base = f"Local/{exten}@{context}-{self.local_counter:08x}"
         self.local_counter += 1
         uid1 = self.next_uniqueid()
         link = linkedid or uid1
         now = self.now()
-        one = Channel(name=base + ";1", uniqueid=uid1, linkedid=link, state=0,
-                      context=context, exten=exten, half=1, created=now, call=call)
-        two = Channel(name=base + ";2", uniqueid=self.next_uniqueid(), linkedid=link,
-                      state=4, context=context, exten=exten, half=2, created=now, call=call)
+        one = Channel(
+            name=base + ";1",
+            uniqueid=uid1,
+            linkedid=link,
+            state=0,
+            context=context,
+            exten=exten,
+            half=1,
+            created=now,
+            call=call,
+        )
+        two = Channel(
+            name=base + ";2",
+            uniqueid=self.next_uniqueid(),
+            linkedid=link,
+            state=4,
+            context=context,
+            exten=exten,
+            half=2,
+            created=now,
+            call=call,
+        )
         one.peer, two.peer = two, one
         for ch in (one, two):
             self.channels[ch.name] = ch
@@ -171,8 +200,9 @@ class Pbx:
         if ch.hungup:
             return
         ch.hungup = True
-        self.chan_event("Hangup", ch, [("Cause", str(cause)),
-                                       ("Cause-txt", ev.hangup_cause_text(cause))])
+        self.chan_event(
+            "Hangup", ch, [("Cause", str(cause)), ("Cause-txt", ev.hangup_cause_text(cause))]
+        )
         self.channels.pop(ch.name, None)
         if ch.mixmonitor is not None:
             ch.mixmonitor.close()
@@ -203,8 +233,11 @@ class Pbx:
     def bridge_enter(self, bridge: Bridge, ch: Channel) -> None:
         bridge.members.append(ch)
         ch.bridge = bridge
-        self.emit(ev.head("BridgeEnter") + ev.bridge_block(bridge.uid, len(bridge.members))
-                  + ev.channel_block(ch))
+        self.emit(
+            ev.head("BridgeEnter")
+            + ev.bridge_block(bridge.uid, len(bridge.members))
+            + ev.channel_block(ch)
+        )
 
     def bridge_leave(self, ch: Channel) -> None:
         bridge = ch.bridge
@@ -212,8 +245,11 @@ class Pbx:
             return
         bridge.members.remove(ch)
         ch.bridge = None
-        self.emit(ev.head("BridgeLeave") + ev.bridge_block(bridge.uid, len(bridge.members))
-                  + ev.channel_block(ch))
+        self.emit(
+            ev.head("BridgeLeave")
+            + ev.bridge_block(bridge.uid, len(bridge.members))
+            + ev.channel_block(ch)
+        )
 
     def bridge_destroy(self, bridge: Bridge) -> None:
         self.emit(ev.head("BridgeDestroy") + ev.bridge_block(bridge.uid, len(bridge.members)))

@@ -66,13 +66,23 @@ class QueueEngine:
 
     def _member_pairs(self, name: str, q: Queue, m: Member) -> Pairs:
         return ev.head(name) + [
-            ("Queue", q.cfg.name), ("MemberName", m.name), ("Interface", m.interface),
-            ("StateInterface", m.interface), ("Membership", "dynamic"), ("Penalty", "0"),
-            ("CallsTaken", str(m.calls)), ("LastCall", str(m.last_call)),
-            ("LastPause", str(m.last_pause)), ("LoginTime", str(m.login)),
-            ("InCall", "1" if m.in_call else "0"), ("Status", m.status()),
-            ("Paused", "1" if m.paused else "0"), ("PausedReason", m.reason),
-            ("Ringinuse", "0"), ("Wrapuptime", "0")]
+            ("Queue", q.cfg.name),
+            ("MemberName", m.name),
+            ("Interface", m.interface),
+            ("StateInterface", m.interface),
+            ("Membership", "dynamic"),
+            ("Penalty", "0"),
+            ("CallsTaken", str(m.calls)),
+            ("LastCall", str(m.last_call)),
+            ("LastPause", str(m.last_pause)),
+            ("LoginTime", str(m.login)),
+            ("InCall", "1" if m.in_call else "0"),
+            ("Status", m.status()),
+            ("Paused", "1" if m.paused else "0"),
+            ("PausedReason", m.reason),
+            ("Ringinuse", "0"),
+            ("Wrapuptime", "0"),
+        ]
 
     # -- AMI actions ----------------------------------------------------------------------
     def do_queueadd(self, s: AmiSession, a: Action, aid: Pairs) -> None:
@@ -103,12 +113,16 @@ class QueueEngine:
         iface = _one(a, "Interface")
         qname = _one(a, "Queue")
         paused = _one(a, "Paused").lower() in ("1", "true", "yes")
-        hits = [(q, q.members[iface]) for q in self.queues.values()
-                if iface in q.members and (not qname or q.cfg.name == qname)]
+        hits = [
+            (q, q.members[iface])
+            for q in self.queues.values()
+            if iface in q.members and (not qname or q.cfg.name == qname)
+        ]
         if not hits:
             return _err(s, aid, "Interface not found")
-        _ok(s, aid, "Interface paused successfully" if paused
-            else "Interface unpaused successfully")
+        _ok(
+            s, aid, "Interface paused successfully" if paused else "Interface unpaused successfully"
+        )
         for q, m in hits:
             m.paused, m.reason = paused, _one(a, "Reason") if paused else ""
             m.last_pause = int(time.time())
@@ -118,8 +132,14 @@ class QueueEngine:
         qname = _one(a, "Queue")
         if qname and qname not in self.queues:
             _list_start(s, aid, "Queue status will follow")
-            s.send([("Event", "QueueStatusComplete"), *aid, ("EventList", "Complete"),
-                    ("ListItems", "0")])
+            s.send(
+                [
+                    ("Event", "QueueStatusComplete"),
+                    *aid,
+                    ("EventList", "Complete"),
+                    ("ListItems", "0"),
+                ]
+            )
             return
         _list_start(s, aid, "Queue status will follow")
         items = 0
@@ -127,47 +147,103 @@ class QueueEngine:
         for q in self.queues.values():
             if qname and q.cfg.name != qname:
                 continue
-            s.send([("Event", "QueueParams"), ("Queue", q.cfg.name), ("Max", "0"),
-                    ("Strategy", q.cfg.strategy), ("Calls", str(len(q.callers))),
-                    ("Holdtime", "0"), ("TalkTime", "0"), ("Completed", str(q.completed)),
-                    ("Abandoned", str(q.abandoned)), ("ServiceLevel", "0"),
-                    ("ServicelevelPerf", "0.0"), ("ServicelevelPerf2", "0.0"),
-                    ("Weight", "0"), *aid])
+            s.send(
+                [
+                    ("Event", "QueueParams"),
+                    ("Queue", q.cfg.name),
+                    ("Max", "0"),
+                    ("Strategy", q.cfg.strategy),
+                    ("Calls", str(len(q.callers))),
+                    ("Holdtime", "0"),
+                    ("TalkTime", "0"),
+                    ("Completed", str(q.completed)),
+                    ("Abandoned", str(q.abandoned)),
+                    ("ServiceLevel", "0"),
+                    ("ServicelevelPerf", "0.0"),
+                    ("ServicelevelPerf2", "0.0"),
+                    ("Weight", "0"),
+                    *aid,
+                ]
+            )
             items += 1
             for m in q.members.values():
-                s.send([("Event", "QueueMember"), ("Queue", q.cfg.name), ("Name", m.name),
-                        ("Location", m.interface), ("StateInterface", m.interface),
-                        ("Membership", "dynamic"), ("Penalty", "0"),
-                        ("CallsTaken", str(m.calls)), ("LastCall", str(m.last_call)),
-                        ("LastPause", str(m.last_pause)), ("LoginTime", str(m.login)),
-                        ("InCall", "1" if m.in_call else "0"), ("Status", m.status()),
-                        ("Paused", "1" if m.paused else "0"), ("PausedReason", m.reason),
-                        ("Wrapuptime", "0"), *aid])
+                s.send(
+                    [
+                        ("Event", "QueueMember"),
+                        ("Queue", q.cfg.name),
+                        ("Name", m.name),
+                        ("Location", m.interface),
+                        ("StateInterface", m.interface),
+                        ("Membership", "dynamic"),
+                        ("Penalty", "0"),
+                        ("CallsTaken", str(m.calls)),
+                        ("LastCall", str(m.last_call)),
+                        ("LastPause", str(m.last_pause)),
+                        ("LoginTime", str(m.login)),
+                        ("InCall", "1" if m.in_call else "0"),
+                        ("Status", m.status()),
+                        ("Paused", "1" if m.paused else "0"),
+                        ("PausedReason", m.reason),
+                        ("Wrapuptime", "0"),
+                        *aid,
+                    ]
+                )
                 items += 1
             for pos, leg in enumerate(q.callers, 1):
                 c = leg.c2
-                s.send([("Event", "QueueEntry"), ("Queue", q.cfg.name), ("Position", str(pos)),
-                        ("Channel", c.name), ("Uniqueid", c.uniqueid),
-                        ("CallerIDNum", c.cid_num), ("CallerIDName", c.cid_name),
-                        ("ConnectedLineNum", c.conn_num), ("ConnectedLineName", c.conn_name),
+                s.send(
+                    [
+                        ("Event", "QueueEntry"),
+                        ("Queue", q.cfg.name),
+                        ("Position", str(pos)),
+                        ("Channel", c.name),
+                        ("Uniqueid", c.uniqueid),
+                        ("CallerIDNum", c.cid_num),
+                        ("CallerIDName", c.cid_name),
+                        ("ConnectedLineNum", c.conn_num),
+                        ("ConnectedLineName", c.conn_name),
                         ("Wait", str(int((now - c.created) / self.pbx.time_scale))),
-                        ("Priority", "0"), *aid])
+                        ("Priority", "0"),
+                        *aid,
+                    ]
+                )
                 items += 1
-        s.send([("Event", "QueueStatusComplete"), *aid, ("EventList", "Complete"),
-                ("ListItems", str(items))])
+        s.send(
+            [
+                ("Event", "QueueStatusComplete"),
+                *aid,
+                ("EventList", "Complete"),
+                ("ListItems", str(items)),
+            ]
+        )
 
     def do_queuesummary(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         _list_start(s, aid, "Queue summary will follow")
         n = 0
         for q in self.queues.values():
             avail = sum(1 for m in q.members.values() if not m.paused and not m.in_call)
-            s.send([("Event", "QueueSummary"), ("Queue", q.cfg.name),
-                    ("LoggedIn", str(len(q.members))), ("Available", str(avail)),
-                    ("Callers", str(len(q.callers))), ("HoldTime", "0"), ("TalkTime", "0"),
-                    ("LongestHoldTime", "0"), *aid])
+            s.send(
+                [
+                    ("Event", "QueueSummary"),
+                    ("Queue", q.cfg.name),
+                    ("LoggedIn", str(len(q.members))),
+                    ("Available", str(avail)),
+                    ("Callers", str(len(q.callers))),
+                    ("HoldTime", "0"),
+                    ("TalkTime", "0"),
+                    ("LongestHoldTime", "0"),
+                    *aid,
+                ]
+            )
             n += 1
-        s.send([("Event", "QueueSummaryComplete"), *aid, ("EventList", "Complete"),
-                ("ListItems", str(n))])
+        s.send(
+            [
+                ("Event", "QueueSummaryComplete"),
+                *aid,
+                ("EventList", "Complete"),
+                ("ListItems", str(n)),
+            ]
+        )
 
     # -- callers --------------------------------------------------------------------------
     async def run_caller(self, leg: Leg, qname: str) -> None:
@@ -177,9 +253,11 @@ class QueueEngine:
         leg.where = "queue"
         pbx.set_phase(c2, "queued")
         q.callers.append(leg)
-        pbx.chan_event("QueueCallerJoin", c2, [("Queue", qname),
-                                               ("Position", str(len(q.callers))),
-                                               ("Count", str(len(q.callers)))])
+        pbx.chan_event(
+            "QueueCallerJoin",
+            c2,
+            [("Queue", qname), ("Position", str(len(q.callers))), ("Count", str(len(q.callers)))],
+        )
         while not c2.hangup_requested.is_set():
             free = [m for m in q.members.values() if not m.paused and not m.in_call]
             if not free or q.callers[0] is not leg:
@@ -204,9 +282,11 @@ class QueueEngine:
         pos = q.callers.index(leg) + 1 if leg in q.callers else 1
         if leg in q.callers:
             q.callers.remove(leg)
-        self.pbx.chan_event("QueueCallerLeave", leg.c2, [("Queue", q.cfg.name),
-                                                         ("Position", str(pos)),
-                                                         ("Count", str(len(q.callers)))])
+        self.pbx.chan_event(
+            "QueueCallerLeave",
+            leg.c2,
+            [("Queue", q.cfg.name), ("Position", str(pos)), ("Count", str(len(q.callers)))],
+        )
 
     def agent_answered(self, leg: Leg, ext: str) -> None:
         q: Queue = leg.queue
@@ -224,9 +304,16 @@ class QueueEngine:
     def caller_hangup(self, leg: Leg, cause: int) -> None:
         q = leg.queue or self.queues.get("support")
         if q is not None and leg in q.callers:
-            self.pbx.chan_event("QueueCallerAbandon", leg.c2, [
-                ("Queue", q.cfg.name), ("Position", "1"), ("OriginalPosition", "1"),
-                ("HoldTime", "0")])
+            self.pbx.chan_event(
+                "QueueCallerAbandon",
+                leg.c2,
+                [
+                    ("Queue", q.cfg.name),
+                    ("Position", "1"),
+                    ("OriginalPosition", "1"),
+                    ("HoldTime", "0"),
+                ],
+            )
             q.abandoned += 1
             self._leave(leg, q)
         leg.where = "ivr"

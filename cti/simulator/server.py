@@ -40,8 +40,9 @@ def _tv(ts: float | None = None) -> str:
 
 
 class AmiSession:
-    def __init__(self, server: AmiServer, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, server: AmiServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         self.server = server
         self.reader, self.writer = reader, writer
         self.user: str | None = None
@@ -70,14 +71,28 @@ class AmiSession:
                 return
         self.send(pairs)
 
-    def security(self, name: str, extra: Pairs, *, version: str = "1",
-                 severity: str = "Error", account: str = "") -> Pairs:
-        pairs = ev.head(name) + [("EventTV", _tv()), ("Severity", severity),
-                                 ("Service", "AMI"), ("EventVersion", version)]
+    def security(
+        self,
+        name: str,
+        extra: Pairs,
+        *,
+        version: str = "1",
+        severity: str = "Error",
+        account: str = "",
+    ) -> Pairs:
+        pairs = ev.head(name) + [
+            ("EventTV", _tv()),
+            ("Severity", severity),
+            ("Service", "AMI"),
+            ("EventVersion", version),
+        ]
         if name != "RequestBadFormat":
             pairs.append(("AccountID", account))
-        pairs += [("SessionID", self.session_id), ("LocalAddress", self.local),
-                  ("RemoteAddress", self.remote)]
+        pairs += [
+            ("SessionID", self.session_id),
+            ("LocalAddress", self.local),
+            ("RemoteAddress", self.remote),
+        ]
         return pairs + extra
 
     def abort(self) -> None:
@@ -124,10 +139,16 @@ class AmiSession:
             name = "InvalidPassword" if user in users else "InvalidAccountID"
             extra: Pairs = [("SessionTV", "1970-01-01T00:00:00.000+0000")]
             if name == "InvalidPassword":
-                extra = [("Challenge", ""), ("ReceivedChallenge", ""),
-                         ("ReceivedHash", ""), *extra] if False else extra
-            self.server.broadcast_security(self.security(
-                name, extra, version="2" if name == "InvalidPassword" else "1", account=user))
+                extra = (
+                    [("Challenge", ""), ("ReceivedChallenge", ""), ("ReceivedHash", ""), *extra]
+                    if False
+                    else extra
+                )
+            self.server.broadcast_security(
+                self.security(
+                    name, extra, version="2" if name == "InvalidPassword" else "1", account=user
+                )
+            )
             await asyncio.sleep(self.server.auth_failure_delay)
             self.send([("Response", "Error"), *aid, ("Message", "Authentication failed")])
             with contextlib.suppress(ConnectionError, OSError):
@@ -142,11 +163,16 @@ class AmiSession:
         self.send([("Response", "Success"), *aid, ("Message", "Authentication accepted")])
         self.login_tv = _tv()
         uptime = str(int(self.server.uptime()))
-        self.deliver(ev.head("FullyBooted") + [("Uptime", uptime), ("LastReload", uptime),
-                                                ("Status", "Fully Booted")])
-        auth = self.security("SuccessfulAuth", [("UsingPassword", "0"),
-                                                ("SessionTV", self.login_tv)],
-                             severity="Informational", account=user)
+        self.deliver(
+            ev.head("FullyBooted")
+            + [("Uptime", uptime), ("LastReload", uptime), ("Status", "Fully Booted")]
+        )
+        auth = self.security(
+            "SuccessfulAuth",
+            [("UsingPassword", "0"), ("SessionTV", self.login_tv)],
+            severity="Informational",
+            account=user,
+        )
         self.server.broadcast_security(auth)
         return True
 
@@ -159,9 +185,16 @@ def _one(action: Action, key: str) -> str:
 
 
 class AmiServer:
-    def __init__(self, handler: ActionHandler, *, host: str, port: int,
-                 users: dict[str, str], auth_failure_delay: float,
-                 uptime: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        handler: ActionHandler,
+        *,
+        host: str,
+        port: int,
+        users: dict[str, str],
+        auth_failure_delay: float,
+        uptime: Callable[[], float],
+    ) -> None:
         self.handler = handler
         self.host, self.port = host, port
         self.users = users

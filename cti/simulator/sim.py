@@ -19,8 +19,11 @@ from cti.simulator.server import AmiServer
 
 
 def _default_agents() -> list[AgentPhone]:
-    return [*(AgentPhone(f"100{i}", 0.0, 30.0) for i in (1, 2, 3)),
-            AgentPhone("1009", None), *(AgentPhone(f"200{i}", 0.0, 3.0) for i in (1, 2, 3))]
+    return [
+        *(AgentPhone(f"100{i}", 0.0, 30.0) for i in (1, 2, 3)),
+        AgentPhone("1009", None),
+        *(AgentPhone(f"200{i}", 0.0, 3.0) for i in (1, 2, 3)),
+    ]
 
 
 @dataclass
@@ -52,14 +55,25 @@ class Simulator:
     async def start(self) -> None:
         cfg = self.config
         self.pbx = Pbx(time_scale=cfg.time_scale, seed=cfg.seed)
-        self.dialplan = Dialplan(self.pbx, agi_host=cfg.agi_host, agi_port=cfg.agi_port,
-                                 recordings_dir=cfg.recordings_dir, agents=self._agents,
-                                 agi_runner=self._agi, noanswer_to_hold=cfg.noanswer_to_hold)
+        self.dialplan = Dialplan(
+            self.pbx,
+            agi_host=cfg.agi_host,
+            agi_port=cfg.agi_port,
+            recordings_dir=cfg.recordings_dir,
+            agents=self._agents,
+            agi_runner=self._agi,
+            noanswer_to_hold=cfg.noanswer_to_hold,
+        )
         self.queues = QueueEngine(self.dialplan, cfg.queues)
         self.dialplan.queues = self.queues
-        self.server = AmiServer(ActionHandler(self), host=cfg.ami_host, port=cfg.ami_port,
-                                users=cfg.users, auth_failure_delay=cfg.auth_failure_delay,
-                                uptime=lambda: (self.pbx.now() - self.pbx.boot_mono))
+        self.server = AmiServer(
+            ActionHandler(self),
+            host=cfg.ami_host,
+            port=cfg.ami_port,
+            users=cfg.users,
+            auth_failure_delay=cfg.auth_failure_delay,
+            uptime=lambda: self.pbx.now() - self.pbx.boot_mono,
+        )
         self.pbx.listeners.append(self.server.broadcast)
         self.ami_port = await self.server.start()
         self.config.ami_port = self.ami_port
@@ -82,8 +96,9 @@ class Simulator:
         await self.start()
         return self
 
-    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.stop()
 
     # -- control ----------------------------------------------------------------------
@@ -115,8 +130,10 @@ class Simulator:
         return {k: v.phase for k, v in self.pbx.calls.items()}
 
     def ended_calls(self) -> dict[str, EndedCall]:
-        return {k: EndedCall(k, r.number, r.started, r.ended or 0.0, dict(r.phases), r.agent,
-                             r.cause) for k, r in self.pbx.ended.items()}
+        return {
+            k: EndedCall(k, r.number, r.started, r.ended or 0.0, dict(r.phases), r.agent, r.cause)
+            for k, r in self.pbx.ended.items()
+        }
 
     def drop_ami_connections(self) -> int:
         return self.server.drop_all()

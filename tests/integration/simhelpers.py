@@ -51,7 +51,7 @@ class AmiClient:
                 await self.changed.wait()
 
     async def action(self, pairs: list[tuple[str, str]], timeout: float = 10.0) -> Response:
-        aid = dict(pairs).get("ActionID", "")
+        aid = next((v for k, v in pairs if k == "ActionID"), "")
         self.send(pairs)
 
         def done() -> Response | None:
@@ -62,8 +62,14 @@ class AmiClient:
         return result
 
     async def login(self) -> None:
-        r = await self.action([("Action", "Login"), ("ActionID", "login-1"),
-                               ("Username", "cti"), ("Secret", "ctisecret")])
+        r = await self.action(
+            [
+                ("Action", "Login"),
+                ("ActionID", "login-1"),
+                ("Username", "cti"),
+                ("Secret", "ctisecret"),
+            ]
+        )
         assert r.ok
 
     async def close(self) -> None:

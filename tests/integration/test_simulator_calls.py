@@ -36,18 +36,33 @@ async def test_twenty_callers_ivr_hold_redirect_agent(tmp_path: Path) -> None:
             cl = AmiClient()
             await cl.connect(sim.ami_port)
             await cl.login()
-            ids = [sim.place_call(CallerSpec(f"55501{i:02d}", f"C{i}", dtmf=["1"],
-                                             patience=None)) for i in range(20)]
+            ids = [
+                sim.place_call(CallerSpec(f"55501{i:02d}", f"C{i}", dtmf=["1"], patience=None))
+                for i in range(20)
+            ]
             await cl.wait_for(lambda: len(hold_channels(cl)) == 20, timeout=30)
             assert set(sim.live_calls().values()) == {"waiting"}
             for i, ch in enumerate(hold_channels(cl)):
-                r = await cl.action([("Action", "Setvar"), ("ActionID", f"sv{i}"),
-                                     ("Channel", ch), ("Variable", "AGENT"),
-                                     ("Value", f"10{i:02d}")])
+                r = await cl.action(
+                    [
+                        ("Action", "Setvar"),
+                        ("ActionID", f"sv{i}"),
+                        ("Channel", ch),
+                        ("Variable", "AGENT"),
+                        ("Value", f"10{i:02d}"),
+                    ]
+                )
                 assert r.message == "Variable Set"
-                r = await cl.action([("Action", "Redirect"), ("ActionID", f"rd{i}"),
-                                     ("Channel", ch), ("Context", "connect"), ("Exten", "s"),
-                                     ("Priority", "1")])
+                r = await cl.action(
+                    [
+                        ("Action", "Redirect"),
+                        ("ActionID", f"rd{i}"),
+                        ("Channel", ch),
+                        ("Context", "connect"),
+                        ("Exten", "s"),
+                        ("Priority", "1"),
+                    ]
+                )
                 assert r.message == "Redirect successful"
             await sim.wait_until_idle(30)
             ended = sim.ended_calls()
@@ -95,8 +110,7 @@ async def test_drop_ami_connections_model_keeps_running(tmp_path: Path) -> None:
 async def test_ring_no_answer_goes_back_to_hold(tmp_path: Path) -> None:
     agi = AgiServer(menu)
     port = await agi.start()
-    cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path,
-                    noanswer_to_hold=True)
+    cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path, noanswer_to_hold=True)
     try:
         async with Simulator(cfg) as sim:
             cl = AmiClient()
@@ -105,13 +119,29 @@ async def test_ring_no_answer_goes_back_to_hold(tmp_path: Path) -> None:
             sim.place_call(CallerSpec("5550101", "NoAns", dtmf=["1"], patience=60))
             await cl.wait_for(lambda: hold_channels(cl))
             ch = hold_channels(cl)[0]
-            await cl.action([("Action", "Setvar"), ("ActionID", "a"), ("Channel", ch),
-                             ("Variable", "AGENT"), ("Value", "1009")])
-            await cl.action([("Action", "Redirect"), ("ActionID", "b"), ("Channel", ch),
-                             ("Context", "connect"), ("Exten", "s"), ("Priority", "1")])
+            await cl.action(
+                [
+                    ("Action", "Setvar"),
+                    ("ActionID", "a"),
+                    ("Channel", ch),
+                    ("Variable", "AGENT"),
+                    ("Value", "1009"),
+                ]
+            )
+            await cl.action(
+                [
+                    ("Action", "Redirect"),
+                    ("ActionID", "b"),
+                    ("Channel", ch),
+                    ("Context", "connect"),
+                    ("Exten", "s"),
+                    ("Priority", "1"),
+                ]
+            )
             await cl.wait_for(lambda: len(hold_channels(cl)) == 2, timeout=20)
-            statuses = [e["DialStatus"] for e in cl.events if e.name == "DialEnd"
-                        and e.get("Channel") == ch]
+            statuses = [
+                e["DialStatus"] for e in cl.events if e.name == "DialEnd" and e.get("Channel") == ch
+            ]
             assert statuses == ["NOANSWER", "CANCEL"]
             r = await cl.action([("Action", "Hangup"), ("ActionID", "h"), ("Channel", ch)])
             assert r.message == "Channel Hungup"

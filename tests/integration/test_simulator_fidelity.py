@@ -53,8 +53,10 @@ def assert_same(name: str, got: list[Event]) -> None:
     for chan, seq in want.items():
         mine = have[chan]
         for i, (a, b) in enumerate(zip(seq, mine, strict=False)):
-            assert a == b, f"{chan} #{i}: trace {a[0]} {sorted(a[1] - b[1])} " \
-                           f"vs sim {b[0]} {sorted(b[1] - a[1])}"
+            assert a == b, (
+                f"{chan} #{i}: trace {a[0]} {sorted(a[1] - b[1])} "
+                f"vs sim {b[0]} {sorted(b[1] - a[1])}"
+            )
         assert len(mine) == len(seq), chan
     dsc = Counter(e.name for e in got if e.name == "DeviceStateChange")
     want_dsc = Counter(e.name for e in trace_events(name) if e.name == "DeviceStateChange")
@@ -90,8 +92,9 @@ def tx_actions(name: str) -> list[list[tuple[str, str]]]:
     return out  # type: ignore[return-value]
 
 
-async def run_scenario(tmp_path: Path, name: str, agi_name: str | None,
-                       waits: dict[str, object]) -> list[Event]:
+async def run_scenario(
+    tmp_path: Path, name: str, agi_name: str | None, waits: dict[str, object]
+) -> list[Event]:
     agi = AgiServer(replay(agi_name) if agi_name else replay("b_ivr"))
     port = await agi.start()
     cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path)
@@ -101,7 +104,7 @@ async def run_scenario(tmp_path: Path, name: str, agi_name: str | None,
             await cl.connect(sim.ami_port)
             for pairs in tx_actions(name):
                 act = dict(pairs)
-                before = waits.get(act["ActionID"])
+                before = waits.get(next(v for k, v in pairs if k == "ActionID"))
                 if callable(before):
                     await cl.wait_for(lambda b=before: b(cl), timeout=20)
                 if act["Action"] in ("CoreShowChannels", "Logoff"):
@@ -115,18 +118,20 @@ async def run_scenario(tmp_path: Path, name: str, agi_name: str | None,
 
 
 def in_context(ctx: str, prio: str = "1"):  # type: ignore[no-untyped-def]
-    return lambda cl: any(e.name == "Newexten" and e.get("Context") == ctx
-                          and e.get("Priority") == prio for e in cl.events)
+    return lambda cl: any(
+        e.name == "Newexten" and e.get("Context") == ctx and e.get("Priority") == prio
+        for e in cl.events
+    )
 
 
 async def test_b_ivr_redirect(tmp_path: Path) -> None:
-    got = await run_scenario(tmp_path, "b_ivr_redirect", "b_ivr",
-                             {"setvar-3": in_context("hold", "2")})
+    got = await run_scenario(
+        tmp_path, "b_ivr_redirect", "b_ivr", {"setvar-3": in_context("hold", "2")}
+    )
     assert_same("b_ivr_redirect", got)
 
 
 async def test_e_record_hangup(tmp_path: Path) -> None:
     bridged = lambda cl: any(e.name == "BridgeEnter" for e in cl.events)  # noqa: E731
-    got = await run_scenario(tmp_path, "e_record_hangup", None,
-                             {"mixmonitormute-3": bridged})
+    got = await run_scenario(tmp_path, "e_record_hangup", None, {"mixmonitormute-3": bridged})
     assert_same("e_record_hangup", got)
