@@ -30,22 +30,36 @@ def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
     return (hasher or PasswordHasher()).hash(password)
 
 
-def verify_password(password_hash: str, password: str,
-                    hasher: PasswordHasher | None = None) -> bool:
+def verify_password(
+    password_hash: str, password: str, hasher: PasswordHasher | None = None
+) -> bool:
     try:
         return (hasher or PasswordHasher()).verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def create_user(uow: UnitOfWork, *, username: str, password: str, role: Role | str,
-                display_name: str | None = None, department_id: int | None = None,
-                actor: str = "system:admin", hasher: PasswordHasher | None = None) -> User:
+def create_user(
+    uow: UnitOfWork,
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    display_name: str | None = None,
+    department_id: int | None = None,
+    actor: str = "system:admin",
+    hasher: PasswordHasher | None = None,
+) -> User:
     if uow.users.by_username(username) is not None:
         raise ValueError(f"user {username!r} already exists")
-    user = User(username=username, display_name=display_name or username, role=Role(role),
-                password_hash=hash_password(password, hasher), created_at=uow.clock(),
-                department_id=department_id)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=Role(role),
+        password_hash=hash_password(password, hasher),
+        created_at=uow.clock(),
+        department_id=department_id,
+    )
     uow.users.add(user)
     uow.audit(actor, "user.create", "user", username, {"role": user.role.value})
     return user
@@ -55,27 +69,33 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(uow: UnitOfWork, username: str, password: str,
-          hasher: PasswordHasher | None = None) -> tuple[str, User]:
+def login(
+    uow: UnitOfWork, username: str, password: str, hasher: PasswordHasher | None = None
+) -> tuple[str, User]:
     """Check the password and issue a bearer token; the attempt is audited either way."""
     user = uow.users.by_username(username)
-    if user is None or not user.active or not verify_password(user.password_hash, password,
-                                                              hasher):
+    if user is None or not user.active or not verify_password(user.password_hash, password, hasher):
         uow.audit(username, "auth.login_failed", "user", username)
         raise AuthError("wrong username or password")
     token = secrets.token_urlsafe(32)
     now = uow.clock()
-    uow.connection.execute(insert(auth_tokens).values(
-        token_hash=_digest(token), user_id=user.id, created_at=now,
-        expires_at=now + TOKEN_LIFETIME))
+    uow.connection.execute(
+        insert(auth_tokens).values(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIME,
+        )
+    )
     uow.audit(username, "auth.login", "user", username)
     return token, user
 
 
 def user_for_token(uow: UnitOfWork, token: str) -> User:
     row = uow.connection.execute(
-        select(auth_tokens.c.user_id, auth_tokens.c.expires_at)
-        .where(auth_tokens.c.token_hash == _digest(token))
+        select(auth_tokens.c.user_id, auth_tokens.c.expires_at).where(
+            auth_tokens.c.token_hash == _digest(token)
+        )
     ).first()
     if row is None or row.expires_at <= uow.clock():
         raise AuthError("unknown or expired token")

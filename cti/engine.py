@@ -140,9 +140,17 @@ class Engine:
         for session in self.sessions.values():
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1.0):
-                    await session.close()
+                    await session.stop()
         for task in self._tasks:
-            task.cancel()
+            if not task.get_name().startswith("ami-"):
+                task.cancel()
+        for task in self._tasks:  # AMI sessions return on their own after stop()
+            if task.get_name().startswith("ami-") and not task.done():
+                try:
+                    async with asyncio.timeout(2.0):
+                        await asyncio.shield(task)
+                except TimeoutError:
+                    task.cancel()
 
     async def __aexit__(self, *exc: object) -> None:
         stack, self._stack = self._stack, None

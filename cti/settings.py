@@ -80,7 +80,7 @@ def _skill_map(item: Located | None, known: set[str]) -> dict[str, int]:
     if item is None:
         return out
     for name, level in item.items():
-        if known and name not in known:
+        if name not in known:
             raise level.error(f"unknown skill {name!r}; declare it under skills:")
         out[name] = level.int(1, 10)
     return out

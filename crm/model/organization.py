@@ -58,12 +58,22 @@ P = Permission
 _READ = {P.CUSTOMER_READ, P.TICKET_READ, P.ANNOUNCEMENT_READ, P.KB_READ, P.INTERACTION_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(_READ | {P.CUSTOMER_WRITE, P.TICKET_WRITE, P.INTERACTION_WRITE}),
-    Role.DEPARTMENT_STAFF: frozenset(_READ | {P.TICKET_WRITE}),
+    Role.DEPARTMENT_STAFF: frozenset(_READ - {P.INTERACTION_READ} | {P.TICKET_WRITE}),
     Role.QA: frozenset(_READ | {P.FOLLOWUP_WRITE, P.RECORDING_PLAY, P.REPORT_READ}),
     Role.SUPERVISOR: frozenset(
-        _READ | {P.CUSTOMER_WRITE, P.CUSTOMER_IMPORT, P.TICKET_WRITE, P.FOLLOWUP_WRITE,
-                 P.INCIDENT_WRITE, P.ANNOUNCEMENT_WRITE, P.KB_WRITE, P.INTERACTION_WRITE,
-                 P.RECORDING_PLAY, P.REPORT_READ}
+        _READ
+        | {
+            P.CUSTOMER_WRITE,
+            P.CUSTOMER_IMPORT,
+            P.TICKET_WRITE,
+            P.FOLLOWUP_WRITE,
+            P.INCIDENT_WRITE,
+            P.ANNOUNCEMENT_WRITE,
+            P.KB_WRITE,
+            P.INTERACTION_WRITE,
+            P.RECORDING_PLAY,
+            P.REPORT_READ,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }

@@ -16,16 +16,18 @@ class DepartmentRepository:
 
     def add(self, d: Department) -> int:
         d.id = self._conn.execute(
-            insert(departments).values(code=d.code, name=d.name, kind=d.kind.value,
-                                       parent_id=d.parent_id, area=d.area)
+            insert(departments)
+            .values(code=d.code, name=d.name, kind=d.kind.value, parent_id=d.parent_id, area=d.area)
             .returning(departments.c.id)
         ).scalar_one()
         return d.id
 
     def get(self, department_id: int) -> Department | None:
-        row = self._conn.execute(
-            select(departments).where(departments.c.id == department_id)
-        ).mappings().first()
+        row = (
+            self._conn.execute(select(departments).where(departments.c.id == department_id))
+            .mappings()
+            .first()
+        )
         return None if row is None else _department(row)
 
     def all(self) -> list[Department]:
@@ -34,21 +36,24 @@ class DepartmentRepository:
 
     def subtree_ids(self, department_id: int) -> list[int]:
         """The department and everything under it, for dispatch scopes and report roll-ups."""
-        tree = select(departments.c.id).where(departments.c.id == department_id).cte(
-            "tree", recursive=True
+        tree = (
+            select(departments.c.id)
+            .where(departments.c.id == department_id)
+            .cte("tree", recursive=True)
         )
-        tree = tree.union_all(
-            select(departments.c.id).where(departments.c.parent_id == tree.c.id)
-        )
+        tree = tree.union_all(select(departments.c.id).where(departments.c.parent_id == tree.c.id))
         return sorted(self._conn.execute(select(tree.c.id)).scalars())
 
     def ancestor_ids(self, department_id: int) -> list[int]:
-        up = select(departments.c.id, departments.c.parent_id, literal(0).label("depth")).where(
-            departments.c.id == department_id
-        ).cte("up", recursive=True)
+        up = (
+            select(departments.c.id, departments.c.parent_id, literal(0).label("depth"))
+            .where(departments.c.id == department_id)
+            .cte("up", recursive=True)
+        )
         up = up.union_all(
-            select(departments.c.id, departments.c.parent_id, (up.c.depth + 1).label("depth"))
-            .where(departments.c.id == up.c.parent_id)
+            select(
+                departments.c.id, departments.c.parent_id, (up.c.depth + 1).label("depth")
+            ).where(departments.c.id == up.c.parent_id)
         )
         return list(self._conn.execute(select(up.c.id).order_by(up.c.depth)).scalars())
 
@@ -67,9 +72,9 @@ class UserRepository:
         self._conn.execute(update(users).where(users.c.id == u.id).values(**_user_row(u)))
 
     def by_username(self, username: str) -> User | None:
-        row = self._conn.execute(
-            select(users).where(users.c.username == username)
-        ).mappings().first()
+        row = (
+            self._conn.execute(select(users).where(users.c.username == username)).mappings().first()
+        )
         return None if row is None else _user(row)
 
     def get(self, user_id: int) -> User | None:
@@ -81,17 +86,36 @@ class UserRepository:
 
 
 def _department(r: Any) -> Department:
-    return Department(id=r["id"], code=r["code"], name=r["name"], kind=UnitKind(r["kind"]),
-                      parent_id=r["parent_id"], area=r["area"])
+    return Department(
+        id=r["id"],
+        code=r["code"],
+        name=r["name"],
+        kind=UnitKind(r["kind"]),
+        parent_id=r["parent_id"],
+        area=r["area"],
+    )
 
 
 def _user_row(u: User) -> dict[str, Any]:
-    return {"username": u.username, "display_name": u.display_name, "role": u.role.value,
-            "password_hash": u.password_hash, "department_id": u.department_id,
-            "active": u.active, "created_at": u.created_at}
+    return {
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role.value,
+        "password_hash": u.password_hash,
+        "department_id": u.department_id,
+        "active": u.active,
+        "created_at": u.created_at,
+    }
 
 
 def _user(r: Any) -> User:
-    return User(id=r["id"], username=r["username"], display_name=r["display_name"],
-                role=Role(r["role"]), password_hash=r["password_hash"],
-                department_id=r["department_id"], active=r["active"], created_at=r["created_at"])
+    return User(
+        id=r["id"],
+        username=r["username"],
+        display_name=r["display_name"],
+        role=Role(r["role"]),
+        password_hash=r["password_hash"],
+        department_id=r["department_id"],
+        active=r["active"],
+        created_at=r["created_at"],
+    )

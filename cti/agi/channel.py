@@ -154,8 +154,13 @@ class AgiChannel:
             except OSError as exc:
                 self._shut(f"write failed: {exc}")
                 raise AgiConnectionLost(f"{command.name}: {exc}") from exc
-            except (AgiConnectionLost, RemoteProtocolError) as exc:
+            except AgiConnectionLost as exc:
                 self._shut(str(exc))
+                raise
+            except RemoteProtocolError as exc:
+                self._shut(str(exc))
+                if self._conn.eof_received:  # cut off mid-reply: gone, not garbled
+                    raise AgiConnectionLost(f"{command.name}: {exc}") from exc
                 raise
             return reply
 
@@ -164,7 +169,7 @@ class AgiChannel:
             event = await read_event(self._conn, self._reader)
             if isinstance(event, HangupNotice):
                 self._hung_up = True
-                log.info("agi hangup notice", extra=self._extra)
+                log.info("agi hangup notice channel=%s", self.env.channel, extra=self._extra)
             elif isinstance(event, ConnectionClosed):
                 raise AgiConnectionLost("Asterisk closed the connection")
             elif isinstance(event, AgiReply):

@@ -148,7 +148,7 @@ _RESULT_STRICT = re.compile(
     rf"result=(?P<result>\S*)(?: \((?P<data>.*)\))?(?P<tail>(?: {_KV})*)", re.DOTALL
 )
 _RESULT_LOOSE = re.compile(
-    r"result=(?P<result>\S*)(?: \((?P<data>[^)]*)\))?(?: (?P<text>.*))?", re.DOTALL
+    r"result=(?P<result>\S*)(?: \((?P<data>[^)]*)\))?\s*(?P<text>.*)", re.DOTALL
 )
 _KV_ITEM = re.compile(r"(\w+)=(\"[^\"]*\"|\S*)")
 
@@ -175,12 +175,13 @@ def parse_reply_line(line: str) -> AgiReply:
             lines=(line,),
         )
     loose = _RESULT_LOOSE.fullmatch(rest)
-    assert loose is not None  # `result=\S*` then anything always matches
+    if loose is None:  # cannot happen: the pattern ends in `\s*.*`
+        raise RemoteProtocolError(f"unreadable AGI reply: {_excerpt(line)}")
     return AgiReply(
         code=code,
         result=loose["result"],
         data=loose["data"],
-        text=loose["text"] or "",
+        text=loose["text"],
         lines=(line,),
     )
 
@@ -240,6 +241,10 @@ class AgiConnection:
     def pending(self) -> int:
         """Commands sent whose final reply has not been parsed yet."""
         return self._pending
+
+    @property
+    def eof_received(self) -> bool:
+        return self._eof
 
     @property
     def bytes_received(self) -> int:

@@ -73,6 +73,10 @@ class FastAgiServer:
         return port
 
     @property
+    def listening(self) -> bool:
+        return self._server is not None
+
+    @property
     def active_sessions(self) -> int:
         return len(self._tasks)
 
@@ -101,7 +105,10 @@ class FastAgiServer:
         log.info("fastagi closed sessions_cancelled=%d", len(tasks))
 
     async def serve_forever(self) -> None:
-        """Serve until cancelled (e.g. as a task of the engine's TaskGroup), then close."""
+        """Serve until cancelled (e.g. as a task of the engine's TaskGroup), then close.
+
+        Let it do the start too: a task cancelled before its first step never runs its
+        ``finally``, and a server started outside would then stay open."""
         if self._server is None:
             await self.start()
         try:
@@ -181,7 +188,8 @@ class FastAgiServer:
         channel = AgiChannel(env, conn, reader, writer, command_timeout=self._command_timeout)
         handler = self._routes.get(env.route)
         if handler is None:
-            log.warning("fastagi no route route=%r channel=%s", env.route, env.channel, extra=extra)
+            route = env.route[:80]  # the peer chose it: keep the log line bounded
+            log.warning("fastagi no route route=%r channel=%s", route, env.channel, extra=extra)
             # Say why in Asterisk's console too; the dialplan then sees the script end.
             with contextlib.suppress(AgiError, AgiProtocolError):
                 await channel.verbose(

@@ -119,6 +119,7 @@ class AmiSession:
         self._futures: dict[str, asyncio.Future[ActionResult]] = {}
         self._ids = itertools.count(1)
         self.connected = asyncio.Event()
+        self._stopping = asyncio.Event()
         self.ready = asyncio.Event()  # logged in and resynced
         self.version = ""
         self.connects = 0
@@ -127,9 +128,9 @@ class AmiSession:
 
     # ---- public ----------------------------------------------------------------------
     async def run(self) -> None:
-        """Connect, and reconnect for ever; cancel the task to stop."""
+        """Connect, and reconnect until :meth:`stop` (or cancellation)."""
         delays = self._backoff_factory()
-        while True:
+        while not self._stopping.is_set():
             reason = "closed"
             started = time.monotonic()
             try:
@@ -141,16 +142,37 @@ class AmiSession:
                 self._teardown()
                 if was_up and self._on_disconnect is not None:
                     self._on_disconnect(self, reason)
+            if self._stopping.is_set():
+                return
             if time.monotonic() - started > 10 * self.settings.ping_interval or was_up:
                 delays = self._backoff_factory()  # a good connection resets the backoff
             delay = next(delays)
             log.warning(
-                "ami link down; reconnecting",
+                "ami link %s down (%s); reconnecting in %.2fs", self.settings.name, reason, delay,
                 extra={"server": self.settings.name, "reason": reason, "retry_in": round(delay, 3)},
             )
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._stopping.wait()
+
+    async def stop(self) -> None:
+        """Log off and make :meth:`run` return at its next safe point. Preferred over
+        cancelling it, which could cut a connect halfway and leak its socket."""
+        self._stopping.set()
+        await self.close()
 
     async def send(
+        self,
+        action: str,
+        fields: Mapping[str, FieldValue] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> ActionResult:
+        if not self.connected.is_set():
+            raise AmiNotConnected(f"AMI {self.settings.name} is not connected")
+        return await self._send(action, fields, timeout=timeout)
+
+    async def _send(
         self,
         action: str,
         fields: Mapping[str, FieldValue] | None = None,
@@ -178,7 +200,7 @@ class AmiSession:
         writer = self._writer
         if writer is not None and not writer.is_closing():
             with contextlib.suppress(AmiError, OSError):
-                await self.send("Logoff", timeout=1.0)
+                await self._send("Logoff", timeout=1.0)
         self._teardown()
 
     # ---- one connection ----------------------------------------------------------------
@@ -187,6 +209,8 @@ class AmiSession:
         async with asyncio.timeout(s.connect_timeout):
             reader, writer = await asyncio.open_connection(s.host, s.port)
         self._writer = writer
+        if self._stopping.is_set():
+            return
         parser = AmiParser(only_events=self._only)
         try:
             async with asyncio.timeout(s.connect_timeout):
@@ -224,13 +248,13 @@ class AmiSession:
     async def _login(self) -> None:
         s = self.settings
         if s.md5_auth:
-            challenge = await self.send("Challenge", {"AuthType": "md5"})
+            challenge = await self._send("Challenge", {"AuthType": "md5"})
             key = hashlib.md5((challenge.response.get("Challenge") + s.secret).encode()).hexdigest()
-            result = await self.send(
+            result = await self._send(
                 "Login", {"AuthType": "md5", "Username": s.username, "Key": key}
             )
         else:
-            result = await self.send("Login", {"Username": s.username, "Secret": s.secret})
+            result = await self._send("Login", {"Username": s.username, "Secret": s.secret})
         if not result.ok:
             raise AmiAuthError(f"login as {s.username!r} refused: {result.response.message}")
 

@@ -9,12 +9,24 @@ from crm.store import InteractionStore
 from crm.uow import UnitOfWork
 
 FORMS_MOBILE = [
-    "+8613812345678", "+86 138 1234 5678", "0086-138-1234-5678", "13812345678",
-    "138 1234 5678", "138-1234-5678", "013812345678", "8613812345678",
+    "+8613812345678",
+    "+86 138 1234 5678",
+    "0086-138-1234-5678",
+    "13812345678",
+    "138 1234 5678",
+    "138-1234-5678",
+    "013812345678",
+    "8613812345678",
 ]
 FORMS_OFFICE = [
-    "010-88886666", "(010) 8888 6666", "+86 10 8888 6666", "+86 (0)10 8888-6666",
-    "0086 10 88886666", "010-88886666 ext 123", "01088886666#123", "010 8888 6666 转 8001",
+    "010-88886666",
+    "(010) 8888 6666",
+    "+86 10 8888 6666",
+    "+86 (0)10 8888-6666",
+    "0086 10 88886666",
+    "010-88886666 ext 123",
+    "01088886666#123",
+    "010 8888 6666 转 8001",
 ]
 
 
@@ -23,16 +35,25 @@ def seeded(engine: Engine) -> dict[str, int]:
     with UnitOfWork(engine) as uow:
         person = add_customer(
             uow,
-            Customer(name="张伟", account_number="GD-0001", grade="gold", tags={"VIP"},
-                     phones=[make_phone("138-1234-5678", "mobile")]),
+            Customer(
+                name="张伟",
+                account_number="GD-0001",
+                grade="gold",
+                tags={"VIP"},
+                phones=[make_phone("138-1234-5678", "mobile")],
+            ),
             "admin",
         )
         company = add_customer(
             uow,
             Customer(
-                name="Acme Logistics 顺达物流", kind=CustomerKind.GROUP, account_number="GD-0002",
+                name="Acme Logistics 顺达物流",
+                kind=CustomerKind.GROUP,
+                account_number="GD-0002",
                 phones=[make_phone("+86 10 8888 6666 ext 100", "switchboard")],
-                contacts=[Contact(name="Li Na", title="IT", phones=[make_phone("+86 139 0000 1111")])],
+                contacts=[
+                    Contact(name="Li Na", title="IT", phones=[make_phone("+86 139 0000 1111")])
+                ],
             ),
             "admin",
         )
@@ -41,16 +62,18 @@ def seeded(engine: Engine) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("raw", FORMS_MOBILE)
-def test_every_mobile_form_finds_the_customer(engine: Engine, seeded: dict[str, int],
-                                              raw: str) -> None:
+def test_every_mobile_form_finds_the_customer(
+    engine: Engine, seeded: dict[str, int], raw: str
+) -> None:
     card = InteractionStore(engine).find_customer_by_phone(raw)
     assert card is not None and card.id == seeded["person"]
     assert card.name == "张伟"
 
 
 @pytest.mark.parametrize("raw", FORMS_OFFICE)
-def test_every_office_form_finds_the_company(engine: Engine, seeded: dict[str, int],
-                                             raw: str) -> None:
+def test_every_office_form_finds_the_company(
+    engine: Engine, seeded: dict[str, int], raw: str
+) -> None:
     card = InteractionStore(engine).find_customer_by_phone(raw)
     assert card is not None and card.id == seeded["company"]
     assert card.kind is CustomerKind.GROUP

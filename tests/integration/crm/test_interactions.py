@@ -63,7 +63,11 @@ def test_later_fields_fill_in(engine: Engine, clock: FakeClock) -> None:
     assert store.update_interaction(call.call_id, transcript_ref="tr/42.json") is True
     got = store.get_interaction(call.call_id)
     assert got is not None
-    assert (got.disposition, got.notes, got.transcript_ref) == ("repair-booked", "上门", "tr/42.json")
+    assert (got.disposition, got.notes, got.transcript_ref) == (
+        "repair-booked",
+        "上门",
+        "tr/42.json",
+    )
     assert got.ivr_steps == call.ivr_steps
     assert store.count_interactions() == 1
 

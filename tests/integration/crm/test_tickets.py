@@ -38,15 +38,22 @@ def test_ticket_life_with_history(engine: Engine, clock: FakeClock) -> None:
         audit = uow.audit_log.query(object_type="ticket", object_id=str(tid), limit=50)
     assert ticket is not None and ticket.state is TicketState.REOPENED
     assert [h.name for h in history] == [
-        "opened", "dispatched", "started", "suspended", "resumed", "resolved", "closed",
+        "opened",
+        "dispatched",
+        "started",
+        "suspended",
+        "resumed",
+        "resolved",
+        "closed",
         "reopened",
     ]
     assert history[3].detail == {"reason": "等配件"} and history[3].actor == "tech1"
     assert len(audit) == 1 + len(steps)
 
 
-def test_illegal_transition_is_refused_and_nothing_changes(engine: Engine,
-                                                           clock: FakeClock) -> None:
+def test_illegal_transition_is_refused_and_nothing_changes(
+    engine: Engine, clock: FakeClock
+) -> None:
     with UnitOfWork(engine, clock=clock) as uow:
         tid = open_ticket(uow, actor="a", title="t", category="consultation").id
         uow.commit()
@@ -60,8 +67,9 @@ def test_illegal_transition_is_refused_and_nothing_changes(engine: Engine,
 
 def test_concurrent_edit_is_detected(engine: Engine, clock: FakeClock) -> None:
     with UnitOfWork(engine, clock=clock) as uow:
-        tid = open_ticket(uow, actor="a", title="t", category="repair", department_id=None,
-                          assignee="x").id
+        tid = open_ticket(
+            uow, actor="a", title="t", category="repair", department_id=None, assignee="x"
+        ).id
         uow.commit()
     with UnitOfWork(engine, clock=clock) as uow:
         stale = uow.tickets.get(tid)
@@ -106,10 +114,18 @@ def test_satisfied_followup_closes(engine: Engine, clock: FakeClock) -> None:
 
 def test_incident_with_fifty_tickets(engine: Engine, clock: FakeClock) -> None:
     with UnitOfWork(engine, clock=clock) as uow:
-        incident = open_incident(uow, actor="sup", type="cable", title="光缆被挖断",
-                                 areas=["北京/朝阳区"], description="Fiber cut")
-        ids = [open_ticket(uow, actor="a", title=f"no signal {i}", category="repair",
-                           assignee="t1").id for i in range(50)]
+        incident = open_incident(
+            uow,
+            actor="sup",
+            type="cable",
+            title="光缆被挖断",
+            areas=["北京/朝阳区"],
+            description="Fiber cut",
+        )
+        ids = [
+            open_ticket(uow, actor="a", title=f"no signal {i}", category="repair", assignee="t1").id
+            for i in range(50)
+        ]
         link_tickets(uow, incident.id, ids, "sup")
         uow.commit()
     with UnitOfWork(engine, clock=clock, write=False) as uow:
@@ -131,8 +147,9 @@ def test_incident_with_fifty_tickets(engine: Engine, clock: FakeClock) -> None:
         assert announcement.state.value == "revoked"
 
 
-def test_ticket_opened_during_a_call_links_to_its_interaction(engine: Engine,
-                                                              clock: FakeClock) -> None:
+def test_ticket_opened_during_a_call_links_to_its_interaction(
+    engine: Engine, clock: FakeClock
+) -> None:
     with UnitOfWork(engine, clock=clock) as uow:
         tid = open_ticket(uow, actor="a", title="t", category="complaint", call_id="live.1").id
         uow.commit()

@@ -32,8 +32,14 @@ def test_the_table_covers_the_lifecycle() -> None:
 
 
 def _ticket_in(state: TicketState) -> Ticket:
-    return Ticket(id=7, title="无信号", category=TicketCategory.REPAIR, opened_at=NOW,
-                  state=state, department_id=3)
+    return Ticket(
+        id=7,
+        title="无信号",
+        category=TicketCategory.REPAIR,
+        opened_at=NOW,
+        state=state,
+        department_id=3,
+    )
 
 
 def _act(ticket: Ticket, action: TicketAction) -> None:
@@ -81,8 +87,9 @@ def test_every_illegal_transition_is_refused(state: TicketState, action: TicketA
 
 
 def test_opening_records_an_event_and_a_due_time_per_category() -> None:
-    ticket = Ticket.open(actor="agent", title="咨询", category=TicketCategory.CONSULTATION,
-                         opened_at=NOW)
+    ticket = Ticket.open(
+        actor="agent", title="咨询", category=TicketCategory.CONSULTATION, opened_at=NOW
+    )
     assert [e.name for e in ticket.events] == ["opened"]
     assert ticket.due == NOW + timedelta(hours=4)
     complaint = Ticket(title="c", category=TicketCategory.COMPLAINT, opened_at=NOW)

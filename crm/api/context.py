@@ -1,0 +1,135 @@
+"""What every handler needs: the engine, the clock, the password hasher, the caller."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from aiohttp import web
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+
+from crm.auth import AuthError, user_for_token
+from crm.model.organization import Permission, User
+from crm.phone import NumberPlan
+from crm.uow import Clock, UnitOfWork
+
+T = TypeVar("T")
+TOKEN_COOKIE = "crm_token"
+
+
+@dataclass
+class CrmContext:
+    engine: Engine
+    clock: Clock
+    hasher: PasswordHasher
+    plan: NumberPlan
+
+    def uow(self, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.engine, clock=self.clock, write=write)
+
+
+CRM = web.AppKey("crm", CrmContext)
+USER = web.RequestKey("crm_user", User)
+
+
+def ctx(request: web.Request) -> CrmContext:
+    return request.config_dict[CRM]
+
+
+def user(request: web.Request) -> User:
+    return request[USER]
+
+
+def actor(request: web.Request) -> str:
+    return user(request).username
+
+
+async def in_thread(fn: Callable[[], T]) -> T:
+    # SQLAlchemy is synchronous here; keep the event loop free while the database works.
+    return await asyncio.to_thread(fn)
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(TOKEN_COOKIE)
+
+
+async def authenticate(request: web.Request, permission: Permission | None) -> User:
+    from crm.api.problems import Forbidden
+
+    token = bearer_token(request)
+    if token is None:
+        raise AuthError("log in first: send 'Authorization: Bearer <token>'")
+    context = ctx(request)
+
+    def check() -> User:
+        with context.uow(write=False) as uow:
+            return user_for_token(uow, token)
+
+    found = await in_thread(check)
+    if permission is not None and not found.can(permission):
+        raise Forbidden(f"role {found.role.value} lacks permission {permission.value}")
+    request[USER] = found
+    return found
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, enums and datetimes as JSON-ready values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: plain(getattr(value, f.name))
+            for f in fields(value)
+            if f.name not in ("events", "password_hash")
+        }
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [plain(v) for v in value]
+        return sorted(items) if isinstance(value, set | frozenset) else items
+    return value
+
+
+def reply(value: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status,
+        text=json.dumps(plain(value), ensure_ascii=False),
+        content_type="application/json",
+    )
+
+
+async def body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except json.JSONDecodeError as error:
+        raise ValueError(f"the body is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    return data
+
+
+def path_int(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise ValueError(f"{name} must be an integer") from None
+
+
+def when(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError(f"datetime {value!r} needs a timezone offset")
+    return parsed

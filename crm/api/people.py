@@ -1,0 +1,230 @@
+"""Handlers for login, users, departments, customers and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from crm.api.context import (
+    TOKEN_COOKIE,
+    actor,
+    bearer_token,
+    body,
+    ctx,
+    in_thread,
+    path_int,
+    reply,
+    user,
+    when,
+)
+from crm.auth import create_user, login, logout
+from crm.model.customer import Contact, Customer, CustomerKind
+from crm.phone import NumberPlan
+from crm.services.customers import add_customer, get_customer, make_phone, update_customer
+from crm.services.organization import add_department
+from crm.store import InteractionStore
+
+
+async def post_login(request: web.Request) -> web.Response:
+    data = await body(request)
+    context = ctx(request)
+
+    def work() -> tuple[str, object]:
+        with context.uow() as uow:
+            try:
+                return login(uow, str(data["username"]), str(data["password"]), context.hasher)
+            finally:
+                uow.commit()  # a failed attempt is audited too
+
+    token, who = await in_thread(work)
+    response = reply({"token": token, "user": who})
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict")
+    return response
+
+
+async def post_logout(request: web.Request) -> web.Response:
+    token, name = bearer_token(request), actor(request)
+    assert token is not None
+
+    def work() -> None:
+        with ctx(request).uow() as uow:
+            logout(uow, token, name)
+            uow.commit()
+
+    await in_thread(work)
+    response = reply({"ok": True})
+    response.del_cookie(TOKEN_COOKIE)
+    return response
+
+
+async def get_me(request: web.Request) -> web.Response:
+    return reply(user(request))
+
+
+async def get_users(request: web.Request) -> web.Response:
+    def work() -> object:
+        with ctx(request).uow(write=False) as uow:
+            return uow.users.all()
+
+    return reply(await in_thread(work))
+
+
+async def post_user(request: web.Request) -> web.Response:
+    data, context, who = await body(request), ctx(request), actor(request)
+
+    def work() -> object:
+        with context.uow() as uow:
+            made = create_user(
+                uow,
+                username=str(data["username"]),
+                password=str(data["password"]),
+                role=str(data["role"]),
+                display_name=data.get("display_name"),
+                department_id=data.get("department_id"),
+                actor=who,
+                hasher=context.hasher,
+            )
+            uow.commit()
+            return made
+
+    return reply(await in_thread(work), 201)
+
+
+async def get_departments(request: web.Request) -> web.Response:
+    def work() -> object:
+        with ctx(request).uow(write=False) as uow:
+            return uow.departments.all()
+
+    return reply(await in_thread(work))
+
+
+async def post_department(request: web.Request) -> web.Response:
+    data, who = await body(request), actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            made = add_department(
+                uow,
+                actor=who,
+                code=str(data["code"]),
+                name=str(data["name"]),
+                kind=str(data["kind"]),
+                parent_id=data.get("parent_id"),
+                area=data.get("area"),
+            )
+            uow.commit()
+            return made
+
+    return reply(await in_thread(work), 201)
+
+
+async def get_audit(request: web.Request) -> web.Response:
+    q = request.query
+
+    def work() -> object:
+        with ctx(request).uow(write=False) as uow:
+            return uow.audit_log.query(
+                actor=q.get("actor"),
+                object_type=q.get("object_type"),
+                object_id=q.get("object_id"),
+                action=q.get("action"),
+                since=when(q.get("since")),
+                until=when(q.get("until")),
+                limit=min(int(q.get("limit", 200)), 1000),
+            )
+
+    return reply(await in_thread(work))
+
+
+def _customer_from(data: dict[str, Any], context_plan: NumberPlan) -> Customer:
+    phones = [make_phone(str(p), plan=context_plan) for p in data.get("phones", [])]
+    contacts = [
+        Contact(
+            name=str(c["name"]),
+            title=c.get("title"),
+            email=c.get("email"),
+            phones=[make_phone(str(p), plan=context_plan) for p in c.get("phones", [])],
+        )
+        for c in data.get("contacts", [])
+    ]
+    return Customer(
+        name=str(data["name"]),
+        kind=CustomerKind(data.get("kind", "individual")),
+        account_number=data.get("account_number"),
+        segment=data.get("segment"),
+        grade=data.get("grade"),
+        area=data.get("area"),
+        address=data.get("address"),
+        email=data.get("email"),
+        tags=set(data.get("tags", [])),
+        phones=phones,
+        contacts=contacts,
+        archive=dict(data.get("archive", {})),
+        archive_locked=bool(data.get("archive_locked", False)),
+    )
+
+
+async def get_customers(request: web.Request) -> web.Response:
+    text = request.query.get("q", "")
+
+    def work() -> object:
+        with ctx(request).uow(write=False) as uow:
+            return uow.customers.search(text)
+
+    return reply(await in_thread(work))
+
+
+async def lookup_customer(request: web.Request) -> web.Response:
+    raw = request.query.get("phone", "")
+    context = ctx(request)
+    cards = await in_thread(
+        lambda: InteractionStore(context.engine, plan=context.plan).find_customers_by_phone(raw)
+    )
+    return reply(cards)
+
+
+async def post_customer(request: web.Request) -> web.Response:
+    data, who, context = await body(request), actor(request), ctx(request)
+
+    def work() -> object:
+        customer = _customer_from(data, context.plan)
+        with context.uow() as uow:
+            add_customer(uow, customer, who)
+            uow.commit()
+        return customer
+
+    return reply(await in_thread(work), 201)
+
+
+async def get_customer_record(request: web.Request) -> web.Response:
+    customer_id, who = path_int(request, "customer_id"), actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            customer = get_customer(uow, customer_id, who)  # audited: a sensitive read
+            tickets = uow.tickets.find(customer_id=customer_id, limit=50)
+            calls = uow.interactions.for_customer(customer_id, 20)
+            uow.commit()
+            return {"customer": customer, "tickets": tickets, "interactions": calls}
+
+    return reply(await in_thread(work))
+
+
+async def patch_customer(request: web.Request) -> web.Response:
+    customer_id, data, who, context = (
+        path_int(request, "customer_id"),
+        await body(request),
+        actor(request),
+        ctx(request),
+    )
+
+    def work() -> object:
+        phones = data.pop("phones", None)
+        made = None if phones is None else [make_phone(str(p), plan=context.plan) for p in phones]
+        with context.uow() as uow:
+            customer = update_customer(uow, customer_id, data, who, phones=made)
+            uow.commit()
+            return customer
+
+    return reply(await in_thread(work))

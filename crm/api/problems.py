@@ -1,0 +1,94 @@
+"""Errors as JSON problem objects (RFC 9457); domain errors are mapped to codes only here."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from crm.auth import AuthError
+from crm.model.announcement import AnnouncementError, AnnouncementNotFound
+from crm.model.customer import ArchiveLocked, CustomerNotFound
+from crm.model.followup import FollowUpError, FollowUpNotFound
+from crm.model.incident import IncidentError, IncidentNotFound
+from crm.model.interaction import UnknownInteractionField
+from crm.model.ticket import IllegalTransition, TicketError, TicketNotFound
+from crm.phone import InvalidPhoneNumber
+from crm.repository.tickets import StaleTicket
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Forbidden(Exception):
+    pass
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> web.Response:
+    body = {"type": "about:blank", "title": title, "status": status, **extra}
+    if detail:
+        body["detail"] = detail
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return web.Response(
+        status=status,
+        text=json.dumps(body, ensure_ascii=False),
+        content_type="application/problem+json",
+        headers=headers,
+    )
+
+
+_NOT_FOUND = (
+    TicketNotFound,
+    CustomerNotFound,
+    FollowUpNotFound,
+    IncidentNotFound,
+    AnnouncementNotFound,
+    LookupError,
+)
+_CONFLICT = (
+    IllegalTransition,
+    StaleTicket,
+    ArchiveLocked,
+    AnnouncementError,
+    FollowUpError,
+    IncidentError,
+    TicketError,
+)
+_BAD_INPUT = (InvalidPhoneNumber, UnknownInteractionField, ValueError, TypeError)
+
+
+def _ids(error: Exception) -> dict[str, Any]:
+    names = ("ticket_id", "customer_id", "followup_id", "incident_id", "announcement_id", "call_id")
+    return {n: getattr(error, n) for n in names if getattr(error, n, None) is not None}
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return problem(
+            error.status,
+            error.reason,
+            error.text if error.text != (f"{error.status}: {error.reason}") else None,
+        )
+    except AuthError as error:
+        return problem(401, "Unauthorized", str(error))
+    except Forbidden as error:
+        return problem(403, "Forbidden", str(error))
+    except KeyError as error:  # before LookupError, its parent: a missing input field
+        return problem(400, "Bad Request", f"missing field {error}")
+    except _NOT_FOUND as error:
+        return problem(404, "Not Found", str(error).strip("'\""), **_ids(error))
+    except _CONFLICT as error:
+        return problem(409, "Conflict", str(error), **_ids(error))
+    except _BAD_INPUT as error:
+        return problem(400, "Bad Request", str(error), **_ids(error))
+    except Exception:
+        log.exception("CRM API %s %s failed", request.method, request.path)
+        return problem(500, "Internal Server Error")

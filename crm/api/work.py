@@ -1,0 +1,325 @@
+"""Handlers for tickets, follow-ups, incidents, announcements, the knowledge base and calls."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from aiohttp import web
+
+from crm.api.context import actor, body, ctx, in_thread, path_int, reply, user, when
+from crm.model.interaction import InteractionRecord
+from crm.model.ticket import TicketNotFound, TicketState
+from crm.services.announcements import change_announcement, create_announcement
+from crm.services.followups import record_followup_result
+from crm.services.incidents import close_incident, link_tickets, open_incident
+from crm.services.knowledge import add_article, update_article
+from crm.services.tickets import change_ticket, open_ticket
+from crm.store import InteractionStore
+
+
+async def get_tickets(request: web.Request) -> web.Response:
+    q = request.query
+
+    def work() -> object:
+        with ctx(request).uow(write=False) as uow:
+            department = q.get("department_id")
+            scope = None if department is None else uow.departments.subtree_ids(int(department))
+            return uow.tickets.find(
+                state=TicketState(q["state"]) if "state" in q else None,
+                customer_id=int(q["customer_id"]) if "customer_id" in q else None,
+                department_ids=scope,
+                open_only=q.get("open") == "1",
+                limit=min(int(q.get("limit", 200)), 1000),
+            )
+
+    return reply(await in_thread(work))
+
+
+async def post_ticket(request: web.Request) -> web.Response:
+    data, who = await body(request), actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            ticket = open_ticket(
+                uow,
+                actor=who,
+                title=str(data["title"]),
+                category=str(data["category"]),
+                priority=int(data.get("priority", 3)),
+                description=str(data.get("description", "")),
+                customer_id=data.get("customer_id"),
+                department_id=data.get("department_id"),
+                assignee=data.get("assignee"),
+                call_id=data.get("call_id"),
+            )
+            uow.commit()
+            return ticket
+
+    return reply(await in_thread(work), 201)
+
+
+async def get_ticket(request: web.Request) -> web.Response:
+    ticket_id = path_int(request, "ticket_id")
+
+    def work() -> object:
+        with ctx(request).uow(write=False) as uow:
+            ticket = uow.tickets.get(ticket_id)
+            if ticket is None:
+                raise TicketNotFound(ticket_id)
+            return {
+                "ticket": ticket,
+                "history": uow.tickets.history(ticket_id),
+                "breached": ticket.breached(uow.clock()),
+                "followups": uow.followups.find(ticket_id=ticket_id),
+            }
+
+    return reply(await in_thread(work))
+
+
+async def post_ticket_action(request: web.Request) -> web.Response:
+    ticket_id, action = path_int(request, "ticket_id"), request.match_info["action"]
+    data = await body(request) if request.can_read_body else {}
+    who = actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            ticket = change_ticket(uow, ticket_id, action, who, **data)
+            uow.commit()
+            return ticket
+
+    return reply(await in_thread(work))
+
+
+async def get_followups(request: web.Request) -> web.Response:
+    pending = request.query.get("pending") == "1"
+
+    def work() -> object:
+        with ctx(request).uow(write=False) as uow:
+            return uow.followups.find(pending_only=pending)
+
+    return reply(await in_thread(work))
+
+
+async def post_followup_result(request: web.Request) -> web.Response:
+    followup_id, data, who = path_int(request, "followup_id"), await body(request), actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            done = record_followup_result(
+                uow,
+                followup_id,
+                satisfaction=data["satisfaction"],
+                comment=data.get("comment"),
+                actor=who,
+            )
+            ticket = uow.tickets.get(done.ticket_id)
+            uow.commit()
+            return {"followup": done, "ticket": ticket}
+
+    return reply(await in_thread(work))
+
+
+async def get_incidents(request: web.Request) -> web.Response:
+    q, context = request.query, ctx(request)
+
+    def work() -> object:
+        with context.uow(write=False) as uow:
+            if "area" in q:
+                return uow.incidents.open_for_area(q["area"])
+            if "phone" in q:
+                store = InteractionStore(context.engine, plan=context.plan)
+                card = store.find_customer_by_phone(q["phone"])
+                return (
+                    [] if card is None or not card.area else uow.incidents.open_for_area(card.area)
+                )
+            return uow.incidents.find(open_only=q.get("open") == "1")
+
+    return reply(await in_thread(work))
+
+
+async def post_incident(request: web.Request) -> web.Response:
+    data, who = await body(request), actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            incident = open_incident(
+                uow,
+                actor=who,
+                type=str(data["type"]),
+                title=str(data["title"]),
+                areas=list(data["areas"]),
+                description=str(data.get("description", "")),
+                started_at=when(data.get("started_at")),
+                expected_end_at=when(data.get("expected_end_at")),
+            )
+            uow.commit()
+            return incident
+
+    return reply(await in_thread(work), 201)
+
+
+async def post_incident_tickets(request: web.Request) -> web.Response:
+    incident_id, data, who = path_int(request, "incident_id"), await body(request), actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            link_tickets(uow, incident_id, [int(t) for t in data["ticket_ids"]], who)
+            uow.commit()
+            return {"linked": len(data["ticket_ids"])}
+
+    return reply(await in_thread(work))
+
+
+async def post_incident_close(request: web.Request) -> web.Response:
+    incident_id, who = path_int(request, "incident_id"), actor(request)
+    data = await body(request) if request.can_read_body else {}
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            resolved = close_incident(
+                uow, incident_id, actor=who, resolution=str(data.get("resolution", ""))
+            )
+            uow.commit()
+            return {"resolved_ticket_ids": resolved}
+
+    return reply(await in_thread(work))
+
+
+async def get_announcements(request: web.Request) -> web.Response:
+    me = user(request)
+
+    def work() -> object:
+        with ctx(request).uow(write=False) as uow:
+            scope = (
+                set(uow.departments.ancestor_ids(me.department_id)) if me.department_id else set()
+            )
+            every = uow.announcements.find()
+            if request.query.get("all") == "1":
+                return every
+            return [a for a in every if a.visible_to(scope)]
+
+    return reply(await in_thread(work))
+
+
+async def post_announcement(request: web.Request) -> web.Response:
+    data, who = await body(request), actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            made = create_announcement(
+                uow,
+                actor=who,
+                title=str(data["title"]),
+                body=str(data["body"]),
+                audience=data.get("audience"),
+            )
+            uow.commit()
+            return made
+
+    return reply(await in_thread(work), 201)
+
+
+async def post_announcement_action(request: web.Request) -> web.Response:
+    announcement_id, action = path_int(request, "announcement_id"), request.match_info["action"]
+    data = await body(request) if request.can_read_body else {}
+    who = actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            made = change_announcement(
+                uow, announcement_id, action, who, publish_at=when(data.get("publish_at"))
+            )
+            uow.commit()
+            return made
+
+    return reply(await in_thread(work))
+
+
+async def get_kb(request: web.Request) -> web.Response:
+    q = request.query
+
+    def work() -> object:
+        with ctx(request).uow(write=False) as uow:
+            hits = uow.knowledge.search(q.get("q", ""), category=q.get("category"))
+            return [{"article": a, "score": s} for a, s in hits]
+
+    return reply(await in_thread(work))
+
+
+async def post_kb(request: web.Request) -> web.Response:
+    data, who = await body(request), actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            made = add_article(
+                uow,
+                actor=who,
+                title=str(data["title"]),
+                body=str(data["body"]),
+                category=str(data["category"]),
+                lang=str(data.get("lang", "zh")),
+            )
+            uow.commit()
+            return made
+
+    return reply(await in_thread(work), 201)
+
+
+async def patch_kb(request: web.Request) -> web.Response:
+    article_id, data, who = path_int(request, "article_id"), await body(request), actor(request)
+
+    def work() -> object:
+        with ctx(request).uow() as uow:
+            made = update_article(
+                uow, article_id, actor=who, **{k: str(v) for k, v in data.items()}
+            )
+            uow.commit()
+            return made
+
+    return reply(await in_thread(work))
+
+
+_RECORD_FIELDS = {f.name for f in fields(InteractionRecord)}
+
+
+async def get_interaction(request: web.Request) -> web.Response:
+    call_id, context = request.match_info["call_id"], ctx(request)
+    found = await in_thread(lambda: InteractionStore(context.engine).get_interaction(call_id))
+    if found is None:
+        raise LookupError(f"interaction {call_id}: no such call")
+    return reply(found)
+
+
+async def put_interaction(request: web.Request) -> web.Response:
+    call_id, data, who, context = (
+        request.match_info["call_id"],
+        await body(request),
+        actor(request),
+        ctx(request),
+    )
+    unknown = set(data) - _RECORD_FIELDS
+    if unknown:
+        raise ValueError(f"unknown interaction field(s) {sorted(unknown)}")
+    values: dict[str, Any] = {**data, "call_id": call_id}
+    for name in ("started_at", "ended_at"):
+        values[name] = when(values.get(name))
+    if values["started_at"] is None:
+        raise ValueError("started_at is required")
+    values["ticket_ids"] = tuple(values.get("ticket_ids", ()))
+    record = InteractionRecord(**values)
+    store = InteractionStore(context.engine, plan=context.plan, clock=context.clock)
+    written = await in_thread(lambda: store.record_interaction(record, actor=who))
+    return reply({"call_id": call_id, "written": written}, 201 if written else 200)
+
+
+async def patch_interaction(request: web.Request) -> web.Response:
+    call_id, data, who, context = (
+        request.match_info["call_id"],
+        await body(request),
+        actor(request),
+        ctx(request),
+    )
+    store = InteractionStore(context.engine, plan=context.plan, clock=context.clock)
+    existed = await in_thread(lambda: store.update_interaction(call_id, actor=who, **data))
+    return reply({"call_id": call_id, "existed": existed})

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian machine for the demo or the tests: Debian packages (as root),
+# a virtualenv in .venv with the project and its test extras. Idempotent and quiet when
+# everything is already there. Usage: scripts/bootstrap.sh demo|test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-demo}"
+
+need_debs=()
+want_cmd() { command -v "$1" >/dev/null 2>&1 || need_debs+=("$2"); }
+want_cmd python3 python3
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then need_debs+=(python3-venv); fi
+if [ "$mode" = test ]; then
+  # Real servers and tools the suite starts itself: never skipped, so they must be here.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_debs+=(postgresql)
+  want_cmd redis-server redis-server
+  want_cmd espeak-ng espeak-ng
+  want_cmd sox sox
+fi
+
+if [ ${#need_debs[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: missing Debian packages: ${need_debs[*]}" >&2
+    echo "bootstrap: run as root, or: sudo apt-get install -y ${need_debs[*]}" >&2
+    exit 1
+  fi
+  echo "bootstrap: installing ${need_debs[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_debs[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-$mode
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  if [ "$mode" = test ]; then
+    .venv/bin/python -m pip install -q -e '.[test]'
+  else
+    .venv/bin/python -m pip install -q -e .
+  fi
+  touch "$stamp"
+fi

@@ -1,0 +1,70 @@
+"""Site configuration: the shipped example loads; broken files name file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cti.settings import load_settings
+from cti.yamlsource import ConfigError
+from tests.conftest import REPO
+
+
+def test_shipped_example_site_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CTI_AMI_SECRET", "s3cret")
+    monkeypatch.setenv("CTI_WEB_SECRET", "w3b")
+    s = load_settings(REPO / "config" / "site.yaml")
+    assert s.asterisk[0].secret == "s3cret" and s.asterisk[0].md5_auth
+    assert "s3cret" not in repr(s.asterisk[0]) and "w3b" not in repr(s)
+    assert {svc.name for svc in s.services} >= {"billing", "repair", "complaint"}
+    assert s.agents[0].name == "王芳" and s.agents[0].skills["billing"] == 5
+    assert s.dialplan.connect_context == "cti-connect"
+
+
+def _write(tmp: Path, text: str) -> Path:
+    p = tmp / "site.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+BASE = """asterisk:
+  - host: 127.0.0.1
+    port: 5038
+    username: cti
+    secret: x
+"""
+
+
+@pytest.mark.parametrize("extra,line,needle", [
+    ("agents:\n  - {id: a, name: A, extension: '1', skills: {nope: 1}}\n", 7, "unknown skill 'nope'"),
+    ("skills: [billing]\nagents:\n  - {id: a, name: A, extension: '1', skills: {billing: 11}}\n",
+     8, "outside 1..10"),
+    ("agents:\n  - {id: a, name: A, extension: '1'}\n  - {id: b, name: B, extension: '1'}\n", 8,
+     "already used"),
+    ("wrap_up_seconds: soon\n", 6, "expected a number"),
+    ("colour: blue\n", 6, "unknown key 'colour'"),
+    ("web: {host: x, port: 99999}\n", 6, "outside 0..65535"),
+])
+def test_broken_config_names_file_line_and_key(tmp_path: Path, extra: str, line: int,
+                                               needle: str) -> None:
+    path = _write(tmp_path, BASE + extra)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert err.value.file == str(path) and err.value.line == line, str(err.value)
+    assert needle in str(err.value)
+
+
+def test_missing_secret_env_and_bad_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_SUCH_VAR", raising=False)
+    path = _write(tmp_path, BASE.replace("secret: x", "secret_env: NO_SUCH_VAR"))
+    with pytest.raises(ConfigError, match="NO_SUCH_VAR is not set"):
+        load_settings(path)
+    path = _write(tmp_path, "asterisk: [\n  - host: a\n")
+    with pytest.raises(ConfigError, match="invalid YAML") as err:
+        load_settings(path)
+    assert err.value.line >= 2
+    with pytest.raises(ConfigError, match="missing required key 'port'"):
+        load_settings(_write(tmp_path, "asterisk:\n  - {host: a, username: b}\n"))
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(tmp_path / "absent.yaml")
