@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from crm.model.customer import CustomerCard
+from crm.model.incident import Incident
 from crm.model.interaction import InteractionRecord
 from crm.phone import NumberPlan, normalize_or_none
 from crm.uow import Clock, UnitOfWork, utc_now
@@ -87,3 +88,14 @@ class InteractionStore:
         """The customer whose number matches the caller ID in any common form, or None."""
         cards = self.find_customers_by_phone(raw_caller_id)
         return cards[0] if cards else None
+
+    def open_incidents_for_caller(self, raw_caller_id: str | None) -> list[Incident]:
+        """For the IVR: open incidents covering the caller's area (empty if unknown)."""
+        card = self.find_customer_by_phone(raw_caller_id)
+        if card is None or not card.area:
+            return []
+        return self.open_incidents_for_area(card.area)
+
+    def open_incidents_for_area(self, area: str) -> list[Incident]:
+        with self._uow(write=False) as uow:
+            return uow.incidents.open_for_area(area)

@@ -99,6 +99,7 @@ async def _serve(settings: object) -> int:
     from cti.crm_sink import CrmSink
     from cti.engine import Engine
     from cti.web import make_app
+    from cti.webauth import crm_authenticator
     from crm.db import create_schema, make_engine
     from crm.store import InteractionStore
 
@@ -110,7 +111,7 @@ async def _serve(settings: object) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         async with Engine(settings, CrmSink(InteractionStore(sql)),  # type: ignore[arg-type]
-                          web_app_factory=make_app) as engine:
+                          web_app_factory=make_app, authenticate=crm_authenticator(sql)) as engine:
             print(f"CTI engine running; web on port {engine.web_port}, FastAGI on "
                   f"{engine.agi_port}", flush=True)
             await stop.wait()

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import logging
 import random
+import secrets
 import signal
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlalchemy import Engine as SqlEngine
 from cti.ami.session import AmiSettings
 from cti.crm_sink import CrmSink
 from cti.engine import Engine
+from cti.webauth import crm_authenticator
 from cti.settings import AgentConfig, DialplanConfig, ServiceConfig, Settings
 from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator, agi_client
 from crm.db import create_schema, make_engine
@@ -83,6 +85,24 @@ def _sql_engine(settings: Settings) -> SqlEngine:
     return sql
 
 
+def _ensure_demo_login(sql: SqlEngine, workdir: Path) -> str:
+    """A supervisor login for the demo's pages. Its random password is printed and kept
+    (mode 600) in the demo's work directory; nothing is hard-coded."""
+    from crm.auth import create_user
+    from crm.uow import UnitOfWork
+
+    creds = workdir / "demo-credentials.txt"
+    with UnitOfWork(sql) as uow:
+        if uow.users.by_username("supervisor") is None:
+            password = secrets.token_urlsafe(12)
+            create_user(uow, username="supervisor", password=password, role="supervisor",
+                        display_name="值班主管 Supervisor")
+            uow.commit()
+            creds.write_text(f"supervisor {password}\n", encoding="utf-8")
+            creds.chmod(0o600)
+    return creds.read_text(encoding="utf-8").strip() if creds.exists() else ""
+
+
 def _load_demo_data(sql: SqlEngine) -> None:
     try:
         from crm.demo_data import load_demo_data
@@ -111,12 +131,14 @@ async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scal
                 settings, asterisk=(dataclasses.replace(settings.asterisk[0],
                                                         port=sim.ami_port),))
             factory = None if calls is not None else _web_factory()
-            async with Engine(settings, CrmSink(store), web_app_factory=factory) as engine:
+            async with Engine(settings, CrmSink(store), web_app_factory=factory,
+                              authenticate=crm_authenticator(sql)) as engine:
                 sim.config.agi_port = sim.dialplan.agi_port = engine.agi_port
                 await engine.wait_ready(timeout=15)
                 if calls is not None:
                     return await _run_batch(engine, sim, store, calls, before, seed)
-                await _run_interactive(engine, sim, seed)
+                login = await asyncio.to_thread(_ensure_demo_login, sql, workdir)
+                await _run_interactive(engine, sim, seed, login)
                 return {}
     finally:
         sql.dispose()
@@ -155,13 +177,16 @@ async def _run_batch(engine: Engine, sim: Simulator, store: InteractionStore, ca
     }
 
 
-async def _run_interactive(engine: Engine, sim: Simulator, seed: int) -> None:
+async def _run_interactive(engine: Engine, sim: Simulator, seed: int, login: str) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     base = f"http://127.0.0.1:{engine.web_port}"
     print(f"CTI demo running. Status page: {base}/   Health: {base}/health", flush=True)
+    if login:
+        user, _, password = login.partition(" ")
+        print(f"Log in as {user} / {password}", flush=True)
     print(f"Simulated Asterisk AMI on 127.0.0.1:{sim.ami_port}; FastAGI on "
           f"127.0.0.1:{engine.agi_port}. Press Ctrl-C to stop.", flush=True)
     rng = random.Random(seed)

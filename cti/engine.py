@@ -39,7 +39,9 @@ class Engine:
         clock: Callable[[], float] = time.time,
         web_app_factory: Callable[[Engine], Any] | None = None,
         agi_routes: dict[str, Any] | None = None,
+        authenticate: Any = None,
     ) -> None:
+        self.authenticate = authenticate
         self.settings = settings
         self.clock = clock
         self.bus = InProcessBus()

@@ -48,6 +48,7 @@ ENGINE: web.AppKey[Engine] = web.AppKey("engine")
 AUTH: web.AppKey[Authenticator | None] = web.AppKey("authenticate")
 SECRET: web.AppKey[str] = web.AppKey("secret")
 JINJA: web.AppKey[jinja2.Environment] = web.AppKey("jinja")
+IDENTITY: web.RequestKey[Identity] = web.RequestKey("identity", Identity)
 PUBLIC = ("/health", "/login", "/static/")
 
 
@@ -55,7 +56,7 @@ def render(request: web.Request, template: str, **ctx: Any) -> web.Response:
     lang = request.query.get("lang") or request.cookies.get("cti_lang") or "zh"
     lang = "en" if lang == "en" else "zh"
     ctx.update(lang=lang, t=lambda key: TEXT.get(key, (key, key))[0 if lang == "zh" else 1],
-               user=request.get("identity"))
+               user=request.get(IDENTITY))
     resp = web.Response(text=request.app[JINJA].get_template(template).render(**ctx),
                         content_type="text/html")
     if "lang" in request.query:
@@ -85,7 +86,7 @@ async def auth_middleware(request: web.Request, handler: Callable[..., Awaitable
                                       "status": 401}, status=401,
                                      content_type="application/problem+json")
         raise web.HTTPFound(f"/login?next={request.path}")
-    request["identity"] = identity
+    request[IDENTITY] = identity
     return await handler(request)
 
 

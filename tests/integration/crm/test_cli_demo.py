@@ -55,6 +55,9 @@ def test_admin_creates_users_and_loads_demo(
             store = InteractionStore(engine)
             card = store.find_customer_by_phone("13800138000")
             assert card is not None and card.name == "张伟"
+            [incident] = store.open_incidents_for_caller("+86 138-0013-8000")
+            assert incident.areas == ["北京/朝阳区"]
+            assert store.open_incidents_for_caller("139 1000 2000") == []  # 海淀区
             with UnitOfWork(engine, write=False) as uow:
                 assert uow.users.by_username("boss") is not None
                 assert uow.incidents.open_for_area("北京/朝阳区/望京")
