@@ -111,7 +111,8 @@ async def _serve(settings: object) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         async with Engine(settings, CrmSink(InteractionStore(sql)),  # type: ignore[arg-type]
-                          web_app_factory=make_app, authenticate=crm_authenticator(sql)) as engine:
+                          web_app_factory=lambda e: make_app(e, crm_sql=sql),
+                          authenticate=crm_authenticator(sql)) as engine:
             print(f"CTI engine running; web on port {engine.web_port}, FastAGI on "
                   f"{engine.agi_port}", flush=True)
             await stop.wait()

@@ -104,11 +104,19 @@ def _ensure_demo_login(sql: SqlEngine, workdir: Path) -> str:
 
 
 def _load_demo_data(sql: SqlEngine) -> None:
-    try:
-        from crm.demo_data import load_demo_data
-    except ImportError:  # the CRM's demo data set is optional for the telephony path
-        return
-    load_demo_data(sql)
+    from sqlalchemy import select
+
+    from crm.demo_data import load_demo
+    from crm.schema import departments
+    from crm.uow import UnitOfWork
+
+    with UnitOfWork(sql) as uow:
+        loaded = uow.connection.execute(
+            select(departments.c.id).where(departments.c.code == "HQ")).first()
+        if loaded is not None:
+            return  # loaded on an earlier run
+        load_demo(uow)
+        uow.commit()
 
 
 async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scale: float,
@@ -130,7 +138,7 @@ async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scal
             settings = dataclasses.replace(
                 settings, asterisk=(dataclasses.replace(settings.asterisk[0],
                                                         port=sim.ami_port),))
-            factory = None if calls is not None else _web_factory()
+            factory = None if calls is not None else _web_factory(sql)
             async with Engine(settings, CrmSink(store), web_app_factory=factory,
                               authenticate=crm_authenticator(sql)) as engine:
                 sim.config.agi_port = sim.dialplan.agi_port = engine.agi_port
@@ -144,10 +152,10 @@ async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scal
         sql.dispose()
 
 
-def _web_factory() -> Any:
+def _web_factory(sql: SqlEngine) -> Any:
     from cti.web import make_app
 
-    return make_app
+    return lambda engine: make_app(engine, crm_sql=sql)
 
 
 async def _run_batch(engine: Engine, sim: Simulator, store: InteractionStore, calls: int,

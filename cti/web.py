@@ -49,7 +49,9 @@ AUTH: web.AppKey[Authenticator | None] = web.AppKey("authenticate")
 SECRET: web.AppKey[str] = web.AppKey("secret")
 JINJA: web.AppKey[jinja2.Environment] = web.AppKey("jinja")
 IDENTITY: web.RequestKey[Identity] = web.RequestKey("identity", Identity)
-PUBLIC = ("/health", "/login", "/static/")
+# /api/ belongs to the CRM REST API, which checks bearer tokens (or the crm_token cookie
+# set at login) and roles per route itself.
+PUBLIC = ("/health", "/login", "/static/", "/api/")
 
 
 def render(request: web.Request, template: str, **ctx: Any) -> web.Response:
@@ -80,7 +82,7 @@ async def auth_middleware(request: web.Request, handler: Callable[..., Awaitable
         return await handler(request)
     identity = current_identity(request)
     if identity is None:
-        if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
+        if request.path.endswith(".json") or request.headers.get("Accept", "").startswith(
                 "application/json"):
             return web.json_response({"type": "about:blank", "title": "Unauthorized",
                                       "status": 401}, status=401,
@@ -120,12 +122,16 @@ async def login_post(request: web.Request) -> web.Response:
     resp = web.HTTPFound(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/")
     resp.set_cookie(COOKIE, websession.sign(identity, request.app[SECRET], time.time()),
                     httponly=True, samesite="Strict", secure=request.secure)
+    if identity.api_token:
+        resp.set_cookie("crm_token", identity.api_token, httponly=True, samesite="Strict",
+                        secure=request.secure)
     raise resp
 
 
 async def logout(request: web.Request) -> web.Response:
     resp = web.HTTPFound("/login")
     resp.del_cookie(COOKIE)
+    resp.del_cookie("crm_token")
     raise resp
 
 
@@ -158,7 +164,8 @@ async def calls_json(request: web.Request) -> web.Response:
     return web.json_response({cid: state.value for cid, state in engine.model.live().items()})
 
 
-def make_app(engine: Engine, authenticate: Authenticator | None = None) -> web.Application:
+def make_app(engine: Engine, authenticate: Authenticator | None = None,
+             crm_sql: Any = None) -> web.Application:
     app = web.Application(middlewares=[auth_middleware], client_max_size=1 << 20)
     app[ENGINE] = engine
     app[AUTH] = authenticate if authenticate is not None else getattr(engine, "authenticate", None)
@@ -171,5 +178,9 @@ def make_app(engine: Engine, authenticate: Authenticator | None = None) -> web.A
     app.router.add_post("/login", login_post)
     app.router.add_get("/logout", logout)
     app.router.add_get("/", status_page)
-    app.router.add_get("/api/calls", calls_json)
+    app.router.add_get("/calls.json", calls_json)
+    if crm_sql is not None:
+        from crm.api.app import setup_crm_api
+
+        setup_crm_api(app, engine=crm_sql)
     return app

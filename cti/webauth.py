@@ -17,12 +17,12 @@ def crm_authenticator(sql: SqlEngine) -> Authenticator:
         def check() -> Identity | None:
             with UnitOfWork(sql) as uow:
                 try:
-                    _token, user = login(uow, username, password)
+                    token, user = login(uow, username, password)
                 except AuthError:
                     uow.commit()  # keep the audit row of the failed attempt
                     return None
                 uow.commit()
-                return Identity(user.username, frozenset({user.role.value}))
+                return Identity(user.username, frozenset({user.role.value}), api_token=token)
 
         return await asyncio.to_thread(check)
 

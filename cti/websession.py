@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 COOKIE = "cti_session"
 
@@ -20,6 +20,7 @@ COOKIE = "cti_session"
 class Identity:
     username: str
     roles: frozenset[str]
+    api_token: str = field(default="", compare=False, repr=False)
 
     def has(self, *roles: str) -> bool:
         return "admin" in self.roles or any(r in self.roles for r in roles)

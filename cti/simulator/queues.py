@@ -1,10 +1,5 @@
-"""app_queue, reduced: queue config, dynamic members and the AMI queue actions.
-
-Callers in ``queue-entry`` join, ring free members (leastrecent) through the same Dial
-machinery as ``connect``, and emit QueueCallerJoin/AgentCalled/QueueCallerLeave/
-AgentConnect/AgentComplete/QueueCallerAbandon. The per-step VarSet detail of the real
-app_queue is not reproduced yet.
-"""
+"""app_queue: queue config, dynamic members, the queue device states and the AMI queue
+actions. The call flow (join, ring, connect, abandon) is in ``queue_calls.py``."""
 
 from __future__ import annotations
 
@@ -14,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from cti.simulator import events as ev
 from cti.simulator.events import Pairs
+from cti.simulator.queue_calls import QueueCalls, Waiting
 from cti.simulator.server import Action, AmiSession, _one
 
 if TYPE_CHECKING:
@@ -39,9 +35,18 @@ class Member:
     last_pause: int = 0
     login: int = field(default_factory=lambda: int(time.time()))
     in_call: bool = False
+    ringing: bool = False
+    order: int = 0
+
+    @property
+    def extension(self) -> str:
+        return self.interface.split("/", 1)[-1].split("@", 1)[0]
 
     def status(self) -> str:
-        return "2" if self.in_call else "1"
+        return "2" if self.in_call or self.ringing else "1"
+
+    def available(self) -> bool:
+        return not (self.paused or self.in_call or self.ringing)
 
 
 @dataclass
@@ -49,6 +54,7 @@ class Queue:
     cfg: QueueConfig
     members: dict[str, Member] = field(default_factory=dict)
     callers: list[Leg] = field(default_factory=list)
+    waiting: dict[Leg, Waiting] = field(default_factory=dict)
     completed: int = 0
     abandoned: int = 0
 
@@ -58,13 +64,57 @@ class QueueEngine:
         self.dp = dp
         self.pbx = dp.pbx
         self.queues = {c.name: Queue(c) for c in configs}
+        self.calls = QueueCalls(self)
+        self.devices: dict[str, str] = {}
+        self._added = 0
 
     def reset(self) -> None:
-        for q in self.queues.values():
-            q.members.clear()
-            q.callers.clear()
+        """After a restart: no members (persistentmembers = no), no callers, no stats."""
+        self.queues = {name: Queue(q.cfg) for name, q in self.queues.items()}
+        self.devices.clear()
 
-    def _member_pairs(self, name: str, q: Queue, m: Member) -> Pairs:
+    # -- virtual queue devices (DeviceStateChange only when the state changes) -------------
+    def _device(self, name: str, state: str) -> None:
+        if self.devices.get(name) != state:
+            self.devices[name] = state
+            self.pbx.device_state(name, state)
+
+    def queue_device(self, q: Queue) -> None:
+        self._device(f"Queue:{q.cfg.name}", "RINGING" if q.callers else "NOT_INUSE")
+
+    def avail_device(self, q: Queue) -> None:
+        free = any(m.available() for m in q.members.values())
+        self._device(f"Queue:{q.cfg.name}_avail", "NOT_INUSE" if free else "INUSE")
+
+    def pause_device(self, q: Queue, m: Member, paused: bool) -> None:
+        self._device(
+            f"Queue:{q.cfg.name}_pause_{m.interface}", "INUSE" if paused else "NOT_INUSE"
+        )
+
+    # -- routing -------------------------------------------------------------------------
+    def dispatch(self, q: Queue) -> None:
+        """Offer free members (leastrecent) to the callers in order (autofill)."""
+        free = sorted(
+            (m for m in q.members.values() if m.available()),
+            key=lambda m: (m.last_call, -m.order),
+        )
+        for leg in q.callers:
+            if not free:
+                return
+            w = q.waiting.get(leg)
+            if w is None or w.offer is None or w.offer.done():
+                continue
+            member = free.pop(0)
+            member.ringing = True
+            w.offer.set_result(member)
+
+    async def run_caller(self, leg: Leg, qname: str) -> None:
+        await self.calls.run_caller(leg, self.queues[qname])
+
+    def agent_answered(self, leg: Leg, ext: str) -> None:
+        self.calls.agent_answered(leg)
+
+    def member_pairs(self, name: str, q: Queue, m: Member) -> Pairs:
         return ev.head(name) + [
             ("Queue", q.cfg.name),
             ("MemberName", m.name),
@@ -97,7 +147,7 @@ class QueueEngine:
         q.members[iface] = m
         _ok(s, aid, "Added interface to queue")
         self.pbx.device_state(f"Queue:{q.cfg.name}_avail", "INUSE" if paused else "NOT_INUSE")
-        self.pbx.emit(self._member_pairs("QueueMemberAdded", q, m))
+        self.pbx.emit(self.member_pairs("QueueMemberAdded", q, m))
 
     def do_queueremove(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         q = self.queues.get(_one(a, "Queue"))
@@ -107,7 +157,7 @@ class QueueEngine:
         m = q.members.pop(iface)
         _ok(s, aid, "Removed interface from queue")
         self.pbx.device_state(f"Queue:{q.cfg.name}_avail", "NOT_INUSE")
-        self.pbx.emit(self._member_pairs("QueueMemberRemoved", q, m))
+        self.pbx.emit(self.member_pairs("QueueMemberRemoved", q, m))
 
     def do_queuepause(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         iface = _one(a, "Interface")
@@ -126,7 +176,7 @@ class QueueEngine:
         for q, m in hits:
             m.paused, m.reason = paused, _one(a, "Reason") if paused else ""
             m.last_pause = int(time.time())
-            self.pbx.emit(self._member_pairs("QueueMemberPause", q, m))
+            self.pbx.emit(self.member_pairs("QueueMemberPause", q, m))
 
     def do_queuestatus(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         qname = _one(a, "Queue")
@@ -245,79 +295,10 @@ class QueueEngine:
             ]
         )
 
-    # -- callers --------------------------------------------------------------------------
-    async def run_caller(self, leg: Leg, qname: str) -> None:
-        pbx, c2 = self.pbx, leg.c2
-        q = self.queues[qname]
-        pbx.newexten(c2, "Queue", f"{qname},,,,300", priority=3)
-        leg.where = "queue"
-        pbx.set_phase(c2, "queued")
-        q.callers.append(leg)
-        pbx.chan_event(
-            "QueueCallerJoin",
-            c2,
-            [("Queue", qname), ("Position", str(len(q.callers))), ("Count", str(len(q.callers)))],
-        )
-        while not c2.hangup_requested.is_set():
-            free = [m for m in q.members.values() if not m.paused and not m.in_call]
-            if not free or q.callers[0] is not leg:
-                if await self.dp.wait(c2, 0.25):
-                    break
-                continue
-            member = min(free, key=lambda m: m.last_call)
-            ext = member.interface.split("/", 1)[1].split("@", 1)[0]
-            member.in_call = True
-            leg.queue_member = member
-            leg.queue = q
-            status = await self.dp.dial(leg, ext, q.cfg.timeout)
-            if status == "ANSWER":
-                return
-            member.in_call = False
-            if await self.dp.wait(c2, q.cfg.retry):
-                break
-            leg.where = "queue"
-        await self.dp.c2_hung_up(leg)
-
-    def _leave(self, leg: Leg, q: Queue) -> None:
-        pos = q.callers.index(leg) + 1 if leg in q.callers else 1
-        if leg in q.callers:
-            q.callers.remove(leg)
-        self.pbx.chan_event(
-            "QueueCallerLeave",
-            leg.c2,
-            [("Queue", q.cfg.name), ("Position", str(pos)), ("Count", str(len(q.callers)))],
-        )
-
-    def agent_answered(self, leg: Leg, ext: str) -> None:
-        q: Queue = leg.queue
-        self._leave(leg, q)
-        self.dp.answer_dial(leg, ext)
-
-    def member_done(self, leg: Leg) -> None:
-        member, q = leg.queue_member, leg.queue
-        if member is not None and q is not None:
-            member.in_call = False
-            member.calls += 1
-            member.last_call = int(time.time())
-            q.completed += 1
-
     def caller_hangup(self, leg: Leg, cause: int) -> None:
-        q = leg.queue or self.queues.get("support")
-        if q is not None and leg in q.callers:
-            self.pbx.chan_event(
-                "QueueCallerAbandon",
-                leg.c2,
-                [
-                    ("Queue", q.cfg.name),
-                    ("Position", "1"),
-                    ("OriginalPosition", "1"),
-                    ("HoldTime", "0"),
-                ],
-            )
-            q.abandoned += 1
-            self._leave(leg, q)
-        leg.where = "ivr"
-        self.dp.ami_hangup(leg.c2, cause)
+        """AMI Hangup of a waiting caller: Queue() notices it and abandons."""
+        leg.c2.hangup_cause = cause
+        leg.c2.hangup_requested.set()
 
 
 def _ok(s: AmiSession, aid: Pairs, message: str) -> None:

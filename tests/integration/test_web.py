@@ -23,14 +23,14 @@ async def test_status_page_needs_login_and_escapes_caller_names(tmp_path: Path) 
             with UnitOfWork(sql) as uow:
                 create_user(uow, username="boss", password="correct-horse", role="supervisor")
                 uow.commit()
-            app = make_app(r.engine, authenticate=crm_authenticator(sql))
+            app = make_app(r.engine, authenticate=crm_authenticator(sql), crm_sql=sql)
             async with TestClient(TestServer(app)) as client:
                 health = await client.get("/health")
                 assert health.status == 200 and (await health.json())["ami"] == {"sim": True}
 
                 page = await client.get("/", allow_redirects=False)
                 assert page.status == 302 and page.headers["Location"].startswith("/login")
-                api = await client.get("/api/calls")
+                api = await client.get("/calls.json")
                 assert api.status == 401
                 assert (await api.json())["status"] == 401
 
@@ -63,7 +63,13 @@ async def test_status_page_needs_login_and_escapes_caller_names(tmp_path: Path) 
                 assert "Live calls" in html
                 zh = await (await client.get("/?lang=zh")).text()
                 assert "当前通话" in zh
-                calls = await (await client.get("/api/calls")).json()
+                calls = await (await client.get("/calls.json")).json()
                 assert cid in calls
+                # the same login opened the CRM API (its own token cookie)
+                me = await client.get("/api/me")
+                assert me.status == 200, await me.text()
+                await client.get("/logout", allow_redirects=False)
+                client.session.cookie_jar.clear()
+                assert (await client.get("/api/me")).status == 401
         finally:
             sql.dispose()
