@@ -277,7 +277,8 @@ class Dialplan:
         pbx.soft_hangup(c1, 16)
         pbx.hangup_request(c2, 16)
         pbx.hangup(c1, 16)
-        pbx.device_state(_device(c1), "NOT_INUSE")
+        if leg.where != "queue":
+            pbx.device_state(_device(c1), "NOT_INUSE")
         c2.hangup_requested.set()
 
     async def c2_hung_up(self, leg: Leg) -> None:
@@ -447,18 +448,24 @@ class Dialplan:
         ext: str,
         phone: AgentPhone | None,
         answered: asyncio.Future[None],
+        app: str = "AppDial",
     ) -> None:
         pbx, c2 = self.pbx, leg.c2
+        queued = app == "AppQueue" and self.queues is not None
         if phone is None or phone.answer_after is None or phone.busy:
             pbx.newexten(a2, "NoOp", f"agent {ext} rings forever {a2.name}", priority=1)
             pbx.newexten(a2, "Ringing", "", priority=2)
             pbx.newstate(a1, 5)
-            pbx.newexten(a1, "AppDial", "(Outgoing Line)")
+            pbx.newexten(a1, app, "(Outgoing Line)")
             pbx.chan_event("NewConnectedLine", a1)
             pbx.newexten(a2, "Wait", "120", priority=3)
             pbx.emit(ev.two_channel_event("DialState", c2, a1, [("DialStatus", "RINGING")]))
-            pbx.device_state(f"Local/{ext}@agents", "INUSE")
-            pbx.device_state(f"Local/{ext}@agents", "INUSE")
+            if queued:
+                assert self.queues is not None
+                self.queues.calls.member_ringing(leg)
+            else:
+                pbx.device_state(f"Local/{ext}@agents", "INUSE")
+                pbx.device_state(f"Local/{ext}@agents", "INUSE")
             await asyncio.sleep(FOREVER)
             return
         pbx.newexten(a2, "NoOp", f"agent {ext} answering {a2.name}", priority=1)
@@ -469,25 +476,34 @@ class Dialplan:
             await pbx.sleep(phone.answer_after)
         pbx.newexten(a2, "Answer", "", priority=2)
         pbx.newstate(a2, 6)
-        pbx.device_state(f"Local/{ext}@agents", "INUSE")
-        pbx.newstate(a1, 6)
-        pbx.device_state(f"Local/{ext}@agents", "INUSE")
-        if self.queues is not None and leg.where == "queue":
+        if queued:
+            assert self.queues is not None
+            pbx.newstate(a1, 6)
+            pbx.newexten(a1, app, "(Outgoing Line)")
+            pbx.chan_event("NewConnectedLine", a1)
             self.queues.agent_answered(leg, ext)
         else:
+            pbx.device_state(f"Local/{ext}@agents", "INUSE")
+            pbx.newstate(a1, 6)
+            pbx.device_state(f"Local/{ext}@agents", "INUSE")
             self.answer_dial(leg, ext)
         if not answered.done():
             answered.set_result(None)
         await pbx.sleep(0.5)
         if a2.hungup:
             return
-        pbx.newexten(a2, "PlayTones", "440/300,0/700", priority=3)
-        pbx.newexten(a2, "Wait", str(int(phone.talk_time)), priority=4)
+        prio = 3
+        if phone.tones:
+            pbx.newexten(a2, "PlayTones", "440/300,0/700", priority=3)
+            prio = 4
+        pbx.newexten(a2, "Wait", str(int(phone.talk_time)), priority=prio)
         await pbx.sleep(phone.talk_time)
         if a2.hungup:
             return
-        pbx.newexten(a2, "StopPlayTones", "", priority=5)
-        pbx.newexten(a2, "Hangup", "", priority=6)
+        if phone.tones:
+            pbx.newexten(a2, "StopPlayTones", "", priority=prio + 1)
+            prio += 1
+        pbx.newexten(a2, "Hangup", "", priority=prio + 1)
         self.agent_hangs_up(leg)
 
     def answer_dial(self, leg: Leg, ext: str) -> None:
@@ -538,8 +554,8 @@ class Dialplan:
         """Agent script Hangup() while bridged (b_ivr_redirect order)."""
         pbx, c1, c2, a1, a2 = self.pbx, leg.c1, leg.c2, leg.a1, leg.a2
         assert a1 is not None and a2 is not None
-        if self.queues is not None:
-            self.queues.member_done(leg)
+        if self.queues is not None and leg.queue is not None:
+            return self.queues.calls.agent_hangs_up(leg)
         if c2.mixmonitor is not None:
             c2.mixmonitor.bridged(False)
         pbx.soft_hangup(a2, 16)

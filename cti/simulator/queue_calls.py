@@ -112,19 +112,16 @@ class QueueCalls:
             c2,
             [("Queue", q.cfg.name), ("Position", str(w.position)), ("Count", str(len(q.callers)))],
         )
-        try:
-            while not c2.hangup_requested.is_set():
-                member = await self._next_member(w)
-                if member is None:
-                    break
-                outcome = await self._ring(w, member)
-                if outcome == "answer":
-                    return
-                if outcome == "hangup" or await self.dp.wait(c2, q.cfg.retry):
-                    break
-            self._abandon(w)
-        finally:
-            q.waiting.pop(leg, None)
+        while not c2.hangup_requested.is_set():
+            member = await self._next_member(w)
+            if member is None:
+                break
+            outcome = await self._ring(w, member)
+            if outcome == "answer":
+                return
+            if outcome == "hangup" or await self.dp.wait(c2, q.cfg.retry):
+                break
+        self._abandon(w)
 
     async def _next_member(self, w: Waiting) -> Member | None:
         loop = asyncio.get_running_loop()
@@ -296,7 +293,7 @@ class QueueCalls:
                 ("TalkTime", str(int(talk))),
                 ("Reason", reason),
             ]
-            + ev.channel_block(a1, "Dest")
+            + ([] if a1.hungup else ev.channel_block(a1, "Dest"))
         )
         m.calls += 1
         m.last_call = int(self.pbx.boot_wall + self.pbx.now() - self.pbx.boot_mono)
@@ -425,6 +422,7 @@ class QueueCalls:
         self.queue_vars(c2, q)
         pbx.varset(c2, "QUEUEPOSITION", str(self._leave(leg, q)))
         leg.where = "gone"
+        q.waiting.pop(leg, None)
         if c1.hungup:
             pbx.soft_hangup(c2, 16)
             pbx.hangup(c2, 16)

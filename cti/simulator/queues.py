@@ -144,10 +144,14 @@ class QueueEngine:
             return _err(s, aid, "Unable to add interface to queue: Already there")
         paused = _one(a, "Paused").lower() in ("1", "true", "yes")
         m = Member(iface, _one(a, "MemberName") or iface, paused, _one(a, "Reason"))
+        self._added += 1
+        m.order = self._added
         q.members[iface] = m
         _ok(s, aid, "Added interface to queue")
-        self.pbx.device_state(f"Queue:{q.cfg.name}_avail", "INUSE" if paused else "NOT_INUSE")
+        self.pause_device(q, m, paused)
         self.pbx.emit(self.member_pairs("QueueMemberAdded", q, m))
+        self.avail_device(q)
+        self.dispatch(q)
 
     def do_queueremove(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         q = self.queues.get(_one(a, "Queue"))
@@ -156,8 +160,9 @@ class QueueEngine:
             return _err(s, aid, "Unable to remove interface: Not there")
         m = q.members.pop(iface)
         _ok(s, aid, "Removed interface from queue")
-        self.pbx.device_state(f"Queue:{q.cfg.name}_avail", "NOT_INUSE")
         self.pbx.emit(self.member_pairs("QueueMemberRemoved", q, m))
+        self.pause_device(q, m, False)
+        self.avail_device(q)
 
     def do_queuepause(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         iface = _one(a, "Interface")
@@ -176,7 +181,10 @@ class QueueEngine:
         for q, m in hits:
             m.paused, m.reason = paused, _one(a, "Reason") if paused else ""
             m.last_pause = int(time.time())
+            self.pause_device(q, m, paused)
+            self.avail_device(q)
             self.pbx.emit(self.member_pairs("QueueMemberPause", q, m))
+            self.dispatch(q)
 
     def do_queuestatus(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         qname = _one(a, "Queue")
@@ -271,7 +279,7 @@ class QueueEngine:
         _list_start(s, aid, "Queue summary will follow")
         n = 0
         for q in self.queues.values():
-            avail = sum(1 for m in q.members.values() if not m.paused and not m.in_call)
+            avail = sum(1 for m in q.members.values() if m.available())
             s.send(
                 [
                     ("Event", "QueueSummary"),

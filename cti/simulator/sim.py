@@ -22,7 +22,7 @@ def _default_agents() -> list[AgentPhone]:
     return [
         *(AgentPhone(f"100{i}", 0.0, 30.0) for i in (1, 2, 3)),
         AgentPhone("1009", None),
-        *(AgentPhone(f"200{i}", 0.0, 3.0) for i in (1, 2, 3)),
+        *(AgentPhone(f"200{i}", 0.0, 3.0, tones=False) for i in (1, 2, 3)),
     ]
 
 
