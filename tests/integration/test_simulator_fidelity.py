@@ -250,7 +250,7 @@ async def check(
 
 
 async def test_a_basic(tmp_path: Path) -> None:
-    await check(tmp_path, "a_basic")
+    await check(tmp_path, "a_basic", strict=False)
 
 
 async def test_a_auth_wrongpw(tmp_path: Path) -> None:
@@ -273,15 +273,15 @@ async def test_a_auth_observer(tmp_path: Path) -> None:
 
 
 async def test_b_ivr_redirect(tmp_path: Path) -> None:
-    await check(tmp_path, "b_ivr_redirect", agi="b_ivr")
+    await check(tmp_path, "b_ivr_redirect", agi="b_ivr", strict=False)
 
 
 async def test_b2_agi_hangup(tmp_path: Path) -> None:
-    await check(tmp_path, "b2_agi_hangup", agi="b2_agi_hangup")
+    await check(tmp_path, "b2_agi_hangup", agi="b2_agi_hangup", strict=False)
 
 
 async def test_b3_agi_errors(tmp_path: Path) -> None:
-    await check(tmp_path, "b3_agi_errors", agi="b3_agi_errors")
+    await check(tmp_path, "b3_agi_errors", agi="b3_agi_errors", strict=False)
 
 
 async def test_c_queue(tmp_path: Path) -> None:
@@ -300,7 +300,7 @@ async def test_c_queue(tmp_path: Path) -> None:
 
 
 async def test_e_record_hangup(tmp_path: Path) -> None:
-    await check(tmp_path, "e_record_hangup")
+    await check(tmp_path, "e_record_hangup", strict=False)
 
 
 async def test_f_restart(tmp_path: Path) -> None:
@@ -308,5 +308,5 @@ async def test_f_restart(tmp_path: Path) -> None:
 
 
 async def test_f2_restart_live_call(tmp_path: Path) -> None:
-    await check(tmp_path, "f2_restart_live_call")
+    await check(tmp_path, "f2_restart_live_call", strict=False)
 
