@@ -26,7 +26,7 @@ from cti.crm_sink import CrmSink
 from cti.engine import Engine
 from cti.webauth import crm_authenticator
 from cti.settings import AgentConfig, DialplanConfig, ServiceConfig, Settings
-from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator, agi_client
+from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
 from crm.db import create_schema, make_engine
 from crm.store import InteractionStore
 
@@ -133,7 +133,7 @@ async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scal
                     for a in settings.agents],
             time_scale=time_scale, recordings_dir=Path(settings.recordings_dir),
             users={"cti": "ctisecret"}, seed=seed, noanswer_to_hold=True)
-        agi_client.KNOWN_SOUNDS.update(DEMO_PROMPTS)
+        sim_config.sounds.update(DEMO_PROMPTS)
         async with Simulator(sim_config) as sim:
             settings = dataclasses.replace(
                 settings, asterisk=(dataclasses.replace(settings.asterisk[0],
@@ -141,7 +141,7 @@ async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scal
             factory = None if calls is not None else _web_factory(sql)
             async with Engine(settings, CrmSink(store), web_app_factory=factory,
                               authenticate=crm_authenticator(sql)) as engine:
-                sim.config.agi_port = sim.dialplan.agi_port = engine.agi_port
+                sim.set_agi_target(sim.config.agi_host, engine.agi_port)
                 await engine.wait_ready(timeout=15)
                 if calls is not None:
                     return await _run_batch(engine, sim, store, calls, before, seed)

@@ -89,12 +89,26 @@ class Engine:
         ended = sum(isinstance(c, ev.CallEnded) for c in changes)
         found = sum(isinstance(c, ev.CallStarted) for c in changes)
         self.bus.publish_all(changes)
+        await self._resync_queues(session)
         self.resyncs += 1
         self.bus.publish(ev.AmiResynced(self.clock(), session.settings.name, len(self.model.live()),
                                         ended, found))
         log.info("ami resynced", extra={"server": session.settings.name, "channels": len(rows),
                                         "live_before": len(before), "ended_while_away": ended,
                                         "found_while_away": found})
+
+    async def _resync_queues(self, session: AmiSession) -> None:
+        result = await session.send("QueueStatus", timeout=30)
+        members, waiting = [], []
+        for e in result.events:
+            if e.name == "QueueMember":
+                members.append(ev.QueueMemberState(
+                    e.get("Queue"), e.get("Location") or e.get("StateInterface"), e.get("Name"),
+                    _int(e.get("Status")), e.get("Paused") == "1", _int(e.get("CallsTaken"))))
+            elif e.name == "QueueEntry":
+                waiting.append((e.get("Queue"), e.get("Channel"), _int(e.get("Wait"))))
+        self.bus.publish(ev.QueuesResynced(self.clock(), session.settings.name, tuple(members),
+                                           tuple(waiting)))
 
     def _on_disconnect(self, session: AmiSession, reason: str) -> None:
         self.bus.publish(ev.AmiDisconnected(self.clock(), session.settings.name, reason))
@@ -170,3 +184,10 @@ class Engine:
     @property
     def agi_port(self) -> int:
         return self.agi.port
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0

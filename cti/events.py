@@ -129,6 +129,27 @@ class AmiDisconnected:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueMemberState:
+    queue: str
+    interface: str
+    name: str
+    status: int
+    paused: bool
+    calls_taken: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueuesResynced:
+    """app_queue's queues as QueueStatus lists them after a (re)connect: who is a member,
+    paused or not, and which callers wait (Linkedid unknown: QueueEntry carries none)."""
+
+    at: float
+    server: str
+    members: tuple[QueueMemberState, ...]
+    waiting: tuple[tuple[str, str, int], ...]  # (queue, channel, seconds waited)
+
+
+@dataclass(frozen=True, slots=True)
 class AmiResynced:
     at: float
     server: str

@@ -262,7 +262,7 @@ class ActionHandler:
         )
 
     def do_hangup(self, s: AmiSession, a: Action, aid: Pairs) -> None:
-        name, ch = self._chan(a)
+        _name, ch = self._chan(a)
         if ch is None:
             return self.error(s, aid, "No such channel")
         self.ok(s, aid, ("Message", "Channel Hungup"))
@@ -294,16 +294,23 @@ class ActionHandler:
 
     # -- recording ----------------------------------------------------------------------
     def do_mixmonitor(self, s: AmiSession, a: Action, aid: Pairs) -> None:
-        name, ch = self._chan(a)
+        _name, ch = self._chan(a)
         if ch is None:
             return self.error(s, aid, "No such channel")
         file = _one(a, "File") or f"{ch.uniqueid}.wav"
         path = self.sim.config.recordings_dir / file
         self.ok(s, aid)
         self.sim.dialplan.start_mixmonitor(ch, path)
+        bridge = ch.bridge
+        if bridge is not None:
+            # Attaching the audiohook makes the bridge re-evaluate its technology twice.
+            for _ in range(2):
+                for member in [m for m in bridge.members if m is not ch] + [ch]:
+                    peer = next((m for m in bridge.members if m is not member), None)
+                    self.sim.pbx.varset(member, "BRIDGEPEER", peer.name if peer else "")
 
     def do_stopmixmonitor(self, s: AmiSession, a: Action, aid: Pairs) -> None:
-        name, ch = self._chan(a)
+        _name, ch = self._chan(a)
         if ch is None:
             return self.error(s, aid, "No such channel")
         if ch.mixmonitor is None:
@@ -314,7 +321,7 @@ class ActionHandler:
         self.sim.pbx.chan_event("MixMonitorStop", ch)
 
     def do_mixmonitormute(self, s: AmiSession, a: Action, aid: Pairs) -> None:
-        name, ch = self._chan(a)
+        _name, ch = self._chan(a)
         if ch is None:
             return self.error(s, aid, "No such channel")
         direction = _one(a, "Direction") or "both"

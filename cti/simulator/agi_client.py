@@ -20,7 +20,6 @@ from cti.simulator.recorder import synth, write_wav
 if TYPE_CHECKING:
     from cti.simulator.dialplan import Dialplan, Leg
 
-KNOWN_SOUNDS = {"silence/1": 8000}
 DEAD = "511 Command Not Permitted on a dead channel or intercept routine"
 DEAD_TEXT = "Command Not Permitted on a dead channel or intercept routine"
 ALWAYS_OK = {"SET VARIABLE", "GET VARIABLE", "GET FULL VARIABLE", "VERBOSE"}
@@ -68,8 +67,9 @@ class _Dead(Exception):
 
 
 class AgiSession:
-    def __init__(self, dp: Dialplan, leg: Leg, script: str) -> None:
+    def __init__(self, dp: Dialplan, leg: Leg, script: str, sounds: dict[str, int]) -> None:
         self.dp, self.leg, self.script = dp, leg, script
+        self.sounds = sounds  # prompt name -> samples at 8 kHz
         self.pbx = dp.pbx
         self.ch = leg.c2
         self.failed_stream = False
@@ -258,7 +258,7 @@ class AgiSession:
             if name == "CHANNEL STATUS":
                 return "6" if ch.state == 6 else "4"
             if name == "STREAM FILE":
-                samples = KNOWN_SOUNDS.get(args[0])
+                samples = self.sounds.get(args[0])
                 if samples is None:
                     self.failed_stream = True
                     return "-1 endpos=0"
@@ -286,7 +286,7 @@ class AgiSession:
         return "0"
 
     async def _get_data(self, args: list[str]) -> str:
-        samples = KNOWN_SOUNDS.get(args[0])
+        samples = self.sounds.get(args[0])
         if samples is None:
             return "-1"
         timeout = int(args[1]) / 1000 if len(args) > 1 else 5.0
@@ -310,7 +310,7 @@ class AgiSession:
         app = args[0].lower()
         if app == "playback":
             sound = args[1] if len(args) > 1 else ""
-            samples = KNOWN_SOUNDS.get(sound.split(",")[0])
+            samples = self.sounds.get(sound.split(",")[0])
             if samples is None:
                 self.pbx.varset(self.ch, "PLAYBACKSTATUS", "FAILED")
                 return "0"
@@ -324,18 +324,8 @@ class AgiSession:
 
     async def _record(self, args: list[str]) -> str:
         path, fmt, timeout_ms = args[0], args[1], int(args[3])
-        speech = self.leg.spec.speech_wav
         target = Path(f"{path}.{fmt}")
-        frames = b""
-        seconds = 3.0
-        if speech is not None and Path(speech).is_file():
-            data = Path(speech).read_bytes()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            seconds = max(0.0, (len(data) - 44) / 16000)
-        else:
-            frames = synth(seconds, 0.0, agent=False)
-            write_wav(target, frames)
+        seconds = await asyncio.to_thread(_store_recording, self.leg.spec.speech_wav, target)
         limit = timeout_ms / 1000 if timeout_ms > 0 else seconds
         if await self._interrupted(min(seconds, limit)):
             raise _Dead
@@ -374,5 +364,17 @@ class AgiSession:
 FOREVER_S = 10.0**9
 
 
-async def run_agi(dp: Dialplan, leg: Leg, script: str) -> str:
-    return await AgiSession(dp, leg, script).run()
+def _store_recording(speech: Path | None, target: Path) -> float:
+    """RECORD FILE writes the caller's speech (a WAV given in CallerSpec) or 3 s of pips;
+    returns its length in seconds."""
+    if speech is not None and Path(speech).is_file():
+        data = Path(speech).read_bytes()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return max(0.0, (len(data) - 44) / 16000)
+    write_wav(target, synth(3.0, 0.0, agent=False))
+    return 3.0
+
+
+async def run_agi(dp: Dialplan, leg: Leg, script: str, sounds: dict[str, int]) -> str:
+    return await AgiSession(dp, leg, script, sounds).run()

@@ -132,8 +132,8 @@ class Dialplan:
             pbx.emit(ev.dial_event("DialEnd", None, c1, [("DialStatus", "ANSWER")]))
             self._caller_start(leg, cctx)
             pbx.emit(
-                ev.head("OriginateResponse")
-                + [
+                [
+                    *ev.head("OriginateResponse"),
                     ("ActionID", action_id or ""),
                     ("Response", "Success"),
                     ("Channel", c1.name),
@@ -386,7 +386,7 @@ class Dialplan:
         pbx.chan_event("Newchannel", a2)
         return a1, a2
 
-    async def dial(self, leg: Leg, ext: str, timeout: float) -> str:
+    async def dial(self, leg: Leg, ext: str, ring_for: float) -> str:
         """Dial(Local/<ext>@agents,<timeout>) from ;2; returns DIALSTATUS."""
         pbx, c2 = self.pbx, leg.c2
         leg.where = "dial"
@@ -412,7 +412,7 @@ class Dialplan:
         answered = asyncio.get_running_loop().create_future()
         a2.task = pbx.spawn(self.agent_phone(leg, a1, a2, ext, phone, answered))
         try:
-            async with asyncio.timeout(timeout * pbx.time_scale):
+            async with asyncio.timeout(ring_for * pbx.time_scale):
                 hung = asyncio.ensure_future(c2.hangup_requested.wait())
                 try:
                     await asyncio.wait({answered, hung}, return_when=asyncio.FIRST_COMPLETED)
@@ -552,7 +552,7 @@ class Dialplan:
 
     def agent_hangs_up(self, leg: Leg) -> None:
         """Agent script Hangup() while bridged (b_ivr_redirect order)."""
-        pbx, c1, c2, a1, a2 = self.pbx, leg.c1, leg.c2, leg.a1, leg.a2
+        pbx, c2, a1, a2 = self.pbx, leg.c2, leg.a1, leg.a2
         assert a1 is not None and a2 is not None
         if self.queues is not None and leg.queue is not None:
             return self.queues.calls.agent_hangs_up(leg)
@@ -603,7 +603,7 @@ class Dialplan:
         pbx.varset(c2, "BRIDGEPEER", "")
         pbx.varset(a1, "BRIDGEPEER", "")
         pbx.bridge_leave(c2)
-        pbx.varset(c2, "DIALSTATUS", "ANSWER")
+        self._elapsed_vars(leg)
         if from_caller1:
             pbx.hangup(c1, cause)
         pbx.soft_hangup(c2, cause)

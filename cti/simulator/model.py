@@ -139,7 +139,7 @@ class Pbx:
         self.chan_event("Newstate", ch)
 
     def device_state(self, device: str, state: str) -> None:
-        self.emit(ev.head("DeviceStateChange") + [("Device", device), ("State", state)])
+        self.emit([*ev.head("DeviceStateChange"), ("Device", device), ("State", state)])
 
     def newcallerid(self, ch: Channel) -> None:
         self.chan_event(

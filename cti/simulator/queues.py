@@ -67,11 +67,14 @@ class QueueEngine:
         self.calls = QueueCalls(self)
         self.devices: dict[str, str] = {}
         self._added = 0
+        self.reset()
 
     def reset(self) -> None:
         """After a restart: no members (persistentmembers = no), no callers, no stats."""
         self.queues = {name: Queue(q.cfg) for name, q in self.queues.items()}
         self.devices.clear()
+        for name in self.queues:  # no members: nobody available
+            self.devices[f"Queue:{name}_avail"] = "INUSE"
 
     # -- virtual queue devices (DeviceStateChange only when the state changes) -------------
     def _device(self, name: str, state: str) -> None:
@@ -87,9 +90,7 @@ class QueueEngine:
         self._device(f"Queue:{q.cfg.name}_avail", "NOT_INUSE" if free else "INUSE")
 
     def pause_device(self, q: Queue, m: Member, paused: bool) -> None:
-        self._device(
-            f"Queue:{q.cfg.name}_pause_{m.interface}", "INUSE" if paused else "NOT_INUSE"
-        )
+        self._device(f"Queue:{q.cfg.name}_pause_{m.interface}", "INUSE" if paused else "NOT_INUSE")
 
     # -- routing -------------------------------------------------------------------------
     def dispatch(self, q: Queue) -> None:
@@ -115,7 +116,8 @@ class QueueEngine:
         self.calls.agent_answered(leg)
 
     def member_pairs(self, name: str, q: Queue, m: Member) -> Pairs:
-        return ev.head(name) + [
+        return [
+            *ev.head(name),
             ("Queue", q.cfg.name),
             ("MemberName", m.name),
             ("Interface", m.interface),
@@ -143,11 +145,17 @@ class QueueEngine:
         if iface in q.members:
             return _err(s, aid, "Unable to add interface to queue: Already there")
         paused = _one(a, "Paused").lower() in ("1", "true", "yes")
-        m = Member(iface, _one(a, "MemberName") or iface, paused, _one(a, "Reason"))
+        _ok(s, aid, "Added interface to queue")
+        self.add_member(q, iface, _one(a, "MemberName") or iface, paused, _one(a, "Reason"))
+
+    def add_member(
+        self, q: Queue, iface: str, name: str, paused: bool = False, reason: str = ""
+    ) -> None:
+        """QueueAdd without an AMI session (load mode adds its agents this way)."""
+        m = Member(iface, name, paused, reason)
         self._added += 1
         m.order = self._added
         q.members[iface] = m
-        _ok(s, aid, "Added interface to queue")
         self.pause_device(q, m, paused)
         self.pbx.emit(self.member_pairs("QueueMemberAdded", q, m))
         self.avail_device(q)

@@ -35,8 +35,8 @@ def _second(agent: bool, caller: bool) -> bytes:
 
 def synth(seconds: float, offset: float, *, agent: bool = True, caller: bool = True) -> bytes:
     """Tone samples for ``seconds`` starting ``offset`` seconds into the bridge."""
-    n = max(0, int(round(seconds * RATE)))
-    start = int(round(offset * RATE)) % RATE
+    n = max(0, round(seconds * RATE))
+    start = round(offset * RATE) % RATE
     second = _second(agent, caller)
     reps = (start + n) // RATE + 1
     return (second * reps)[2 * start : 2 * (start + n)]
@@ -76,7 +76,7 @@ class MixMonitor:
         if caller or agent:
             self._frames += synth(seconds, self._audio_pos, agent=agent, caller=caller)
         else:
-            self._frames += bytes(2 * int(round(seconds * RATE)))
+            self._frames += bytes(2 * round(seconds * RATE))
         self._audio_pos += seconds
 
     def bridged(self, on: bool) -> None:

@@ -80,7 +80,8 @@ class AmiSession:
         severity: str = "Error",
         account: str = "",
     ) -> Pairs:
-        pairs = ev.head(name) + [
+        pairs = [
+            *ev.head(name),
             ("EventTV", _tv()),
             ("Severity", severity),
             ("Service", "AMI"),
@@ -163,10 +164,14 @@ class AmiSession:
         self.send([("Response", "Success"), *aid, ("Message", "Authentication accepted")])
         self.login_tv = _tv()
         uptime = str(int(self.server.uptime()))
-        self.deliver(
-            ev.head("FullyBooted")
-            + [("Uptime", uptime), ("LastReload", uptime), ("Status", "Fully Booted")]
-        )
+        booted = [
+            *ev.head("FullyBooted"),
+            ("Uptime", uptime),
+            ("LastReload", uptime),
+            ("Status", "Fully Booted"),
+        ]
+        if self.server.after_login(self, booted):
+            self.deliver(booted)
         auth = self.security(
             "SuccessfulAuth",
             [("UsingPassword", "0"), ("SessionTV", self.login_tv)],
@@ -203,6 +208,8 @@ class AmiServer:
         self.sessions: set[AmiSession] = set()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._boot_tasks: set[asyncio.Task[None]] = set()
+        self.boot_done = 0.0
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._accept, self.host, self.port)
@@ -234,7 +241,44 @@ class AmiServer:
             session.abort()
         return len(sessions)
 
+    async def shutdown(self) -> None:
+        """Flush and close every session (the Shutdown event gets out), stop listening."""
+        if self._server is not None:
+            self._server.close()
+        for session in list(self.sessions):
+            session.closed = True
+            session.writer.close()
+        tasks = list(self._tasks) + list(self._boot_tasks)
+        for task in self._boot_tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    def booting(self, seconds: float) -> None:
+        """Logins in the next ``seconds`` (real time) get FullyBooted only when boot ends."""
+        self.boot_done = asyncio.get_running_loop().time() + seconds
+
+    def after_login(self, session: AmiSession, pairs: Pairs) -> bool:
+        """Deliver FullyBooted now, or when the boot ends; False if deferred."""
+        delay = self.boot_done - asyncio.get_running_loop().time()
+        if delay <= 0:
+            return True
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            session.deliver(pairs)
+
+        task = asyncio.get_running_loop().create_task(later())
+        self._boot_tasks.add(task)
+        task.add_done_callback(self._boot_tasks.discard)
+        return False
+
     async def stop(self) -> None:
+        for task in list(self._boot_tasks):
+            task.cancel()
         if self._server is not None:
             self._server.close()
         for session in list(self.sessions):

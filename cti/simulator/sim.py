@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +41,8 @@ class SimConfig:
     # extensions.conf hangs up after an unanswered Dial; the engine re-routes instead.
     noanswer_to_hold: bool = False
     restart_refuse: float = 0.5
+    # Installed prompts: name -> samples at 8 kHz (the lab had only a 1 s silence/1).
+    sounds: dict[str, int] = field(default_factory=lambda: {"silence/1": 8000})
 
 
 class Simulator:
@@ -80,7 +81,7 @@ class Simulator:
         self._started = True
 
     async def _agi(self, leg: Leg, script: str) -> str:
-        return await run_agi(self.dialplan, leg, script)
+        return await run_agi(self.dialplan, leg, script, self.config.sounds)
 
     async def stop(self) -> None:
         if not self._started:
@@ -123,6 +124,16 @@ class Simulator:
             self.pbx.newexten(leg.c1, "Hangup", "", priority=leg.c1.priority + 1)
             await self.dialplan.c1_hangs_up(leg)
 
+    def install_sounds(self, mapping: dict[str, int]) -> None:
+        """Install prompts (name -> samples at 8 kHz), as ``cti prompts build`` would."""
+        self.config.sounds.update(mapping)
+
+    def set_agi_target(self, host: str, port: int) -> None:
+        """Where ``AGI(agi://host:port/...)`` connects (known only once the engine runs)."""
+        self.config.agi_host, self.config.agi_port = host, port
+        if self._started:
+            self.dialplan.agi_host, self.dialplan.agi_port = host, port
+
     def set_agent(self, phone: AgentPhone) -> None:
         self._agents[phone.extension] = phone
 
@@ -138,27 +149,39 @@ class Simulator:
     def drop_ami_connections(self) -> int:
         return self.server.drop_all()
 
-    async def wait_until_idle(self, timeout: float) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_until_idle(self, limit: float) -> None:
+        """Until no channel is left; TimeoutError after ``limit`` real seconds."""
+        async with asyncio.timeout(limit):
             await self.pbx.idle.wait()
 
-    async def restart(self) -> None:
-        """``core restart now``: hang up everything, Shutdown, EOF, refuse briefly."""
-        pbx = self.pbx
-        for ch in list(pbx.channels.values()):
-            if ch.hungup:
+    async def restart(self, *, boot: float = 0.0) -> None:
+        """``core restart now``: hang up every channel (cause 4), Shutdown, EOF, refuse
+        connections for ``restart_refuse`` model seconds, then start afresh (counters at 0,
+        no dynamic members). Logins within ``boot`` model seconds after the port reopens
+        get FullyBooted only when that boot time is over (as in f2_restart_live_call)."""
+        pbx, scale = self.pbx, self.config.time_scale
+        done: set[int] = set()
+        for leg in list(self.dialplan.legs.values()):
+            if id(leg) in done:
                 continue
+            done.add(id(leg))
+            if leg.where == "bridged" and leg.queue is not None and leg.a1 is not None:
+                self.queues.calls.restart_hangup(leg)
+        for ch in list(pbx.channels.values()):
             pbx.soft_hangup(ch, 4)
         for ch in list(pbx.channels.values()):
             pbx.hangup(ch, 16)
         await pbx.cancel_all()
-        pbx.emit(head("Shutdown") + [("Shutdown", "Cleanly"), ("Restart", "True")])
-        for session in list(self.server.sessions):
-            with contextlib.suppress(Exception):
-                session.writer.write_eof()
-        await self.server.stop()
-        await asyncio.sleep(self.config.restart_refuse)
+        for ch in list(pbx.channels.values()):
+            if ch.mixmonitor is not None:
+                ch.mixmonitor.close()
+        pbx.emit([*head("Shutdown"), ("Shutdown", "Cleanly"), ("Restart", "True")])
+        await self.server.shutdown()
+        await asyncio.sleep(self.config.restart_refuse * scale)
         self.queues.reset()
+        self.dialplan.legs.clear()
+        self.globals.clear()
         pbx.reset_counters()
         self.server.port = self.ami_port
         await self.server.start()
+        self.server.booting(boot * scale)

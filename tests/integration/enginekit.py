@@ -16,7 +16,7 @@ from cti.crm_sink import CrmSink
 from cti.demo import DEMO_AGENTS, DEMO_PROMPTS, DEMO_SERVICES
 from cti.engine import Engine
 from cti.settings import DialplanConfig, Settings
-from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator, agi_client
+from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
 from crm.db import create_schema, make_engine
 from crm.store import InteractionStore
 
@@ -75,7 +75,7 @@ async def rig(tmp: Path, *, time_scale: float = 0.01, phones: list[AgentPhone] |
                         noanswer_to_hold=True, auth_failure_delay=0.05)
     # The PBX must have the engine's prompts installed, as a real one would after
     # `cti prompts build`; without them GET DATA fails at once and no key is read.
-    agi_client.KNOWN_SOUNDS.update(DEMO_PROMPTS)
+    sim_cfg.sounds.update(DEMO_PROMPTS)
     try:
         async with Simulator(sim_cfg) as sim:
             settings = dataclasses.replace(settings, asterisk=(dataclasses.replace(
@@ -89,7 +89,7 @@ async def rig(tmp: Path, *, time_scale: float = 0.01, phones: list[AgentPhone] |
             engine.bus.subscribe(ended.append, ev.CallEnded)
             engine.bus.subscribe(seen.append)
             async with engine:
-                sim.config.agi_port = sim.dialplan.agi_port = engine.agi_port
+                sim.set_agi_target(sim.config.agi_host, engine.agi_port)
                 await engine.wait_ready(timeout=10)
                 yield Rig(engine, sim, store, ended, seen)
     finally:

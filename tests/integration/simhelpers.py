@@ -47,22 +47,22 @@ class AmiClient:
     def send(self, pairs: list[tuple[str, str]]) -> None:
         self.writer.write(encode_headers(pairs))
 
-    async def wait_for(self, pred: Callable[[], object], timeout: float = 10.0) -> object:
-        async with asyncio.timeout(timeout), self.changed:
+    async def wait_for(self, pred: Callable[[], object], limit: float = 10.0) -> object:
+        async with asyncio.timeout(limit), self.changed:
             while True:
                 value = pred()
                 if value:
                     return value
                 await self.changed.wait()
 
-    async def action(self, pairs: list[tuple[str, str]], timeout: float = 10.0) -> Response:
+    async def action(self, pairs: list[tuple[str, str]], limit: float = 10.0) -> Response:
         aid = next((v for k, v in pairs if k == "ActionID"), "")
         self.send(pairs)
 
         def done() -> Response | None:
             return next((r for r in self.responses if r.action_id == aid), None)
 
-        result = await self.wait_for(done, timeout)
+        result = await self.wait_for(done, limit)
         assert isinstance(result, Response)
         return result
 
@@ -261,8 +261,10 @@ def load_trace(name: str) -> list[Step]:
     """The capture as an ordered list of rx messages, tx actions and markers."""
     base = FIXTURES / "ami" / name
     rx_path = base.with_name(f"{name}.rx.raw")
-    rx = rx_path.read_bytes() if rx_path.exists() else gzip.decompress(
-        base.with_name(f"{name}.rx.raw.gz").read_bytes()
+    rx = (
+        rx_path.read_bytes()
+        if rx_path.exists()
+        else gzip.decompress(base.with_name(f"{name}.rx.raw.gz").read_bytes())
     )
     tx = base.with_name(f"{name}.tx.raw").read_bytes()
     rx_msgs = Splitter().feed(rx)
@@ -322,8 +324,8 @@ class TraceClient:
             self.eof = True
             self.changed.notify_all()
 
-    async def wait(self, pred: Callable[[], bool], timeout: float) -> None:
-        async with asyncio.timeout(timeout), self.changed:
+    async def wait(self, pred: Callable[[], bool], limit: float) -> None:
+        async with asyncio.timeout(limit), self.changed:
             await self.changed.wait_for(pred)
 
     def send(self, raw: bytes) -> None:

@@ -67,3 +67,18 @@ async def test_calls_that_start_and_end_while_the_link_is_down(tmp_path: Path) -
         await until(lambda: {first, during} <= set(r.sim.ended_calls()), 60, "both calls end")
         await until(lambda: {first, during} <= {e.call_id for e in r.ended}, 10, "both ended")
         assert Counter(e.call_id for e in r.ended)[during] == 1
+
+
+async def test_resync_reads_app_queue_members(tmp_path: Path) -> None:
+    async with rig(tmp_path, time_scale=0.02) as r:
+        session = r.engine.sessions["sim"]
+        added = await session.send("QueueAdd", {"Queue": "support",
+                                                "Interface": "Local/1002@agents",
+                                                "MemberName": "Agent 1002", "Paused": "true"})
+        assert added.ok, added.response.message
+        before = r.engine.resyncs
+        r.sim.drop_ami_connections()
+        await until(lambda: r.engine.resyncs > before, 10, "resync after the cut")
+        snaps = [e for e in r.events if isinstance(e, ev.QueuesResynced)]
+        member = next(m for m in snaps[-1].members if m.interface == "Local/1002@agents")
+        assert member.queue == "support" and member.paused and member.name == "Agent 1002"

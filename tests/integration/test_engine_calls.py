@@ -31,8 +31,8 @@ async def test_hundred_calls_each_with_its_timeline(tmp_path: Path) -> None:
             assert end.answered_by == truth[end.call_id].agent
             assert end.summary["caller_number"] == truth[end.call_id].number
             assert end.summary["service"] in {"billing", "repair", "installation", "complaint"}
-        assert await asyncio.to_thread(r.store.count_interactions) == 100
         await until(lambda: r.engine.writer.written == 100, 10, "all rows written")
+        assert await asyncio.to_thread(r.store.count_interactions) == 100
         row = await asyncio.to_thread(r.store.get_interaction, ids[0])
         assert row is not None and row.agent_answered is not None
         assert [s["node"] for s in row.ivr_steps] == ["welcome", "main-menu"]
@@ -67,5 +67,6 @@ async def test_caller_hangs_up_while_agent_rings(tmp_path: Path) -> None:
         await until(lambda: all(a.state.value == "ready"
                                 for a in r.engine.router.board.agents.values()),
                     5, "no agent left reserved or ringing")
+        await until(lambda: r.engine.writer.written >= 1, 10, "the interaction row")
         row = await asyncio.to_thread(r.store.get_interaction, cid)
         assert row is not None and row.end_reason == "abandoned"

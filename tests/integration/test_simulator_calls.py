@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
@@ -40,7 +41,7 @@ async def test_twenty_callers_ivr_hold_redirect_agent(tmp_path: Path) -> None:
                 sim.place_call(CallerSpec(f"55501{i:02d}", f"C{i}", dtmf=["1"], patience=None))
                 for i in range(20)
             ]
-            await cl.wait_for(lambda: len(hold_channels(cl)) == 20, timeout=30)
+            await cl.wait_for(lambda: len(hold_channels(cl)) == 20, limit=30)
             assert set(sim.live_calls().values()) == {"waiting"}
             for i, ch in enumerate(hold_channels(cl)):
                 r = await cl.action(
@@ -69,7 +70,7 @@ async def test_twenty_callers_ivr_hold_redirect_agent(tmp_path: Path) -> None:
             assert set(ended) == set(ids)
             assert {e.agent for e in ended.values()} == {f"10{i:02d}" for i in range(20)}
             assert all(e.cause == 16 for e in ended.values())
-            wavs = sorted(tmp_path.glob("*.wav"))
+            wavs = await asyncio.to_thread(lambda: sorted(tmp_path.glob("*.wav")))
             assert len(wavs) == 20
             for wav in wavs:
                 channels, width, rate, seconds = wav_header_ok(wav)
@@ -138,7 +139,7 @@ async def test_ring_no_answer_goes_back_to_hold(tmp_path: Path) -> None:
                     ("Priority", "1"),
                 ]
             )
-            await cl.wait_for(lambda: len(hold_channels(cl)) == 2, timeout=20)
+            await cl.wait_for(lambda: len(hold_channels(cl)) == 2, limit=20)
             statuses = [
                 e["DialStatus"] for e in cl.events if e.name == "DialEnd" and e.get("Channel") == ch
             ]
