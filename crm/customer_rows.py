@@ -33,6 +33,8 @@ COLUMNS = (
     "archive_locked",
 )
 CONTACT_FIELDS = ("name", "title", "email", "phones")
+# The reasons column of a rejected-rows file; ignored so the fixed file imports as it is.
+IGNORED_COLUMN = "import_errors"
 LIMITS = {
     "account_number": 64,
     "name": 200,
@@ -99,7 +101,7 @@ def read_header(cells: Sequence[str]) -> Header:
     problems: list[Rejection] = []
     for text in cells:
         key = column_key(text)
-        if not text.strip():
+        if not text.strip() or text.strip() == IGNORED_COLUMN:
             key = ""  # a blank header over an unused column, as Excel leaves them
         elif key is None:
             problems.append(Rejection(1, text, "unknown column"))

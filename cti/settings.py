@@ -109,6 +109,10 @@ def parse_settings(root: Located, base: Path) -> Settings:
     servers = tuple(_asterisk(a, i) for i, a in enumerate(root.req("asterisk").list()))
     if not servers:
         raise root.req("asterisk").error("at least one Asterisk server is needed")
+    if len(servers) > 1:
+        # One call model per Asterisk and routing across them come with the multi-node
+        # work; until then refuse rather than let one server's resync end the other's calls.
+        raise root.req("asterisk").error("one Asterisk server per engine is supported for now")
     names = [s.name for s in servers]
     if len(set(names)) != len(names):
         raise root.req("asterisk").error("Asterisk server names must be unique")

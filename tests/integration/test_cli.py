@@ -71,3 +71,56 @@ def test_sigterm_stops_the_demo_within_five_seconds_without_losing_writes(tmp_pa
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_run_connects_to_an_asterisk_from_a_site_file(tmp_path: Path) -> None:
+    """`cti run` against the simulator standing in for a real Asterisk 22."""
+    sim = subprocess.Popen([*CTI, "simulate", "--ami-port", "0", "--agi-port", "0",
+                            "--agents", "2", "--recordings", str(tmp_path / "rec")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    run = None
+    try:
+        assert sim.stdout is not None
+        line = sim.stdout.readline()
+        port = int(line.split("127.0.0.1:")[1].split()[0].rstrip(";,"))
+        site = tmp_path / "site.yaml"
+        site.write_text(f"""asterisk:
+  - name: pbx1
+    host: 127.0.0.1
+    port: {port}
+    username: cti
+    secret_env: CTI_AMI_SECRET
+    md5_auth: true
+fastagi: {{host: 127.0.0.1, port: 0}}
+database: {{url: "sqlite:///{tmp_path / 'crm.sqlite3'}"}}
+web: {{host: 127.0.0.1, port: 0}}
+journal: {tmp_path / 'journal.jsonl'}
+""", encoding="utf-8")
+        env = {**os.environ, "CTI_AMI_SECRET": "ctisecret"}
+        run = subprocess.Popen([*CTI, "--log-level", "INFO", "run", "--config", str(site)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=REPO, env=env)
+        assert run.stdout is not None and run.stderr is not None
+        assert "CTI engine running" in run.stdout.readline()
+        deadline = time.monotonic() + 20
+        seen = ""
+        while "ami resynced" not in seen and time.monotonic() < deadline:
+            seen += run.stderr.readline()
+        assert '"msg": "ami connected"' in seen and "ami resynced" in seen
+        assert "ctisecret" not in seen
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=10) == 0
+    finally:
+        for proc in (run, sim):
+            if proc is None:
+                continue
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()

@@ -176,8 +176,12 @@ def assert_streams_equal(steps: list[Step], replay: Replay, *, strict: bool = Tr
         if strict:
             report.append(diff(msgs, mine, conn))
             continue
-        if Counter(m.shape() for m in msgs) != Counter(m.shape() for m in mine):
-            report.append("multiset differs:\n" + diff(msgs, mine, conn))
+        theirs_n = Counter(m.label() for m in msgs)
+        ours_n = Counter(m.label() for m in mine)
+        if theirs_n != ours_n:
+            lines = [f"  trace has {n} more: {k}" for k, n in (theirs_n - ours_n).items()]
+            lines += [f"  simulator has {n} more: {k}" for k, n in (ours_n - theirs_n).items()]
+            report.append(f"{conn}: message counts differ:\n" + "\n".join(lines))
         theirs, ours = by_channel(msgs), by_channel(mine)
         for key in sorted(set(theirs) | set(ours)):
             a, b = theirs.get(key, []), ours.get(key, [])

@@ -1,0 +1,179 @@
+"""Import and export customers as CSV or XLSX files.
+
+An import validates every row, writes the good ones and reports each refused cell (row,
+column, reason). It runs in the caller's one unit of work: either the caller commits every
+good row or, if anything fails underneath (a lost connection, a concurrent insert of the same
+account number), nothing at all is written. Nothing is dropped without a line in the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from crm.customer_rows import (
+    IGNORED_COLUMN,
+    Header,
+    customer_row,
+    header_for,
+    parse_row,
+    read_header,
+)
+from crm.model.customer import Customer
+from crm.model.customer_import import ImportReport, Rejection
+from crm.phone import NumberPlan
+from crm.tabular import Table, TableFormat, read_table, write_table
+from crm.uow import UnitOfWork
+
+Progress = Callable[[int, int], None]  # (rows done, rows in the file)
+
+
+def import_customers(
+    uow: UnitOfWork,
+    data: bytes,
+    fmt: TableFormat | str,
+    *,
+    actor: str,
+    plan: NumberPlan | None = None,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+    source: str | None = None,
+) -> ImportReport:
+    """Read a customers file and add every valid row; raises crm.tabular.UnreadableTable
+    for bytes that are no CSV/XLSX at all. ``dry_run`` validates and writes nothing."""
+    return import_table(
+        uow,
+        read_table(data, fmt),
+        actor=actor,
+        plan=plan,
+        progress=progress,
+        dry_run=dry_run,
+        source=source,
+    )
+
+
+def import_table(
+    uow: UnitOfWork,
+    table: Table,
+    *,
+    actor: str,
+    plan: NumberPlan | None = None,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+    source: str | None = None,
+) -> ImportReport:
+    plan = plan or NumberPlan()
+    report = ImportReport(dry_run=dry_run)
+    if not table or not any(table[0]):
+        report.rejected.append(Rejection(1, "", "the file is empty or its first row is blank"))
+        return report
+    header = read_header(table[0])
+    rows = [(n, cells) for n, cells in enumerate(table[1:], start=2) if any(cells)]
+    report.total = len(rows)
+    if header.rejections:
+        report.rejected.extend(header.rejections)  # a misread column would misread every row
+        return report
+    taken = uow.customers.accounts_taken(_accounts(header, rows))
+    first_row_of: dict[str, int] = {}
+    now = uow.clock()
+    for done, (row, cells) in enumerate(rows, start=1):
+        customer, problems = parse_row(row, header, cells, plan)
+        problems += _account_problems(row, header, cells, taken, first_row_of)
+        if problems:
+            report.rejected.extend(problems)
+        else:
+            assert customer is not None
+            if customer.account_number:
+                first_row_of[customer.account_number] = row
+            report.imported += 1
+            if not dry_run:
+                _add(uow, customer, actor, row, source, now)
+                assert customer.id is not None
+                report.customer_ids.append(customer.id)
+        if progress is not None:
+            progress(done, report.total)
+    if not dry_run:
+        uow.audit(
+            actor,
+            "customer.import_file",
+            "customer",
+            None,
+            {
+                "source": source,
+                "rows": report.total,
+                "imported": report.imported,
+                "rejected_rows": len(report.rejected_rows),
+            },
+        )
+    return report
+
+
+def _accounts(header: Header, rows: list[tuple[int, list[str]]]) -> list[str]:
+    if "account_number" not in header.keys:
+        return []
+    i = header.keys.index("account_number")
+    return [cells[i].strip() for _, cells in rows if i < len(cells) and cells[i].strip()]
+
+
+def _account_problems(
+    row: int, header: Header, cells: list[str], taken: set[str], first_row_of: dict[str, int]
+) -> list[Rejection]:
+    if "account_number" not in header.keys:
+        return []
+    i = header.keys.index("account_number")
+    account = cells[i].strip() if i < len(cells) else ""
+    column = header.written[i]
+    if account in taken:
+        return [Rejection(row, column, f"account number {account} already belongs to a customer")]
+    if account in first_row_of:
+        return [
+            Rejection(
+                row, column, f"account number {account} is also on row {first_row_of[account]}"
+            )
+        ]
+    return []
+
+
+def _add(
+    uow: UnitOfWork, customer: Customer, actor: str, row: int, source: str | None, now: Any
+) -> None:
+    customer_id = uow.customers.add(customer, now)
+    uow.audit(actor, "customer.import", "customer", customer_id, {"row": row, "source": source})
+
+
+def rejected_rows_table(table: Table, report: ImportReport) -> Table:
+    """The refused rows of ``table`` with their reasons in a last column, for the user to
+    fix and import again (the import ignores that column)."""
+    reasons: dict[int, list[str]] = {}
+    for r in report.rejected:
+        reasons.setdefault(r.row, []).append(f"{r.column}: {r.reason}" if r.column else r.reason)
+    if not table or 1 in reasons:
+        return []
+    header = [c for c in table[0]]
+    width = len(header)
+    if IGNORED_COLUMN in header:
+        width = header.index(IGNORED_COLUMN)
+        header = header[:width]
+    out = [[*header, IGNORED_COLUMN]]
+    for row in sorted(reasons):
+        cells = table[row - 1][:width]
+        out.append([*cells, *[""] * (width - len(cells)), "; ".join(reasons[row])])
+    return out
+
+
+def export_customers(uow: UnitOfWork, actor: str, fmt: TableFormat | str) -> bytes:
+    """Every customer with phones, tags, contacts and archive, as a file import reads back.
+    A bulk read of personal data, so it is audited."""
+    everyone: list[Customer] = []
+    for ids in uow.customers.iter_ids():
+        everyone.extend(uow.customers.get_many(ids))
+    width = max((len(c.contacts) for c in everyone), default=0)
+    rows = [customer_row(c, width) for c in everyone]
+    uow.audit(
+        actor,
+        "customer.export",
+        "customer",
+        None,
+        {"customers": len(everyone), "format": TableFormat(fmt).value},
+    )
+    return write_table(fmt, header_for(width), rows, "customers")
