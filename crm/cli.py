@@ -1,4 +1,5 @@
-"""``cti admin ...``: create users, load demo data, migrate the CRM database."""
+"""``cti admin ...``: create users, load demo data, migrate the CRM database, import and
+export customers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import getpass
 import os
 import sys
 
+from crm import cli_customers
 from crm.auth import create_user
 from crm.db import create_schema, make_engine
 from crm.demo_data import load_demo
@@ -32,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--password", help="read from the terminal (or CTI_PASSWORD) if absent")
     commands.add_parser("load-demo", help="load the bilingual demo data set")
     commands.add_parser("migrate", help="bring the CRM schema up to date")
+    cli_customers.add_commands(commands)
     return parser
 
 
@@ -45,6 +48,10 @@ def admin_main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             print("schema up to date")
             return 0
+        if args.command == "import-customers":
+            return cli_customers.import_command(engine, args)
+        if args.command == "export-customers":
+            return cli_customers.export_command(engine, args)
         with UnitOfWork(engine) as uow:
             if args.command == "create-user":
                 password = args.password or os.environ.get("CTI_PASSWORD") or getpass.getpass()

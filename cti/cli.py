@@ -17,12 +17,20 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("demo", help="engine + built-in PBX simulator + SQLite, pages on localhost")
-    d.add_argument("--calls", type=int, default=None,
-                   help="run N simulated calls through the whole path, print a JSON line, exit")
+    d.add_argument(
+        "--calls",
+        type=int,
+        default=None,
+        help="run N simulated calls through the whole path, print a JSON line, exit",
+    )
     d.add_argument("--port", type=int, default=8080, help="web port (default 8080)")
     d.add_argument("--workdir", default="var/demo", help="where the demo keeps its database")
-    d.add_argument("--time-scale", type=float, default=None,
-                   help="simulated durations multiplier (default 0.25, or 0.02 with --calls)")
+    d.add_argument(
+        "--time-scale",
+        type=float,
+        default=None,
+        help="simulated durations multiplier (default 0.25, or 0.02 with --calls)",
+    )
 
     r = sub.add_parser("run", help="connect to a real Asterisk with a site configuration")
     r.add_argument("--config", required=True, type=Path)
@@ -43,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         if name in args_list[:3]:
             idx = args_list.index(name)
             setup_logging("WARNING")
-            return loader(args_list[idx + 1:])
+            return loader(args_list[idx + 1 :])
     args = _parser().parse_args(args_list)
     setup_logging(args.log_level)
     if args.command == "demo":
@@ -78,8 +86,10 @@ def _config_check(path: Path) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{path}: ok ({len(s.asterisk)} Asterisk server(s), {len(s.services)} services, "
-          f"{len(s.agents)} agents)")
+    print(
+        f"{path}: ok ({len(s.asterisk)} Asterisk server(s), {len(s.services)} services, "
+        f"{len(s.agents)} agents)"
+    )
     return 0
 
 
@@ -96,12 +106,12 @@ def _run(path: Path) -> int:
 
 
 async def _serve(settings: object) -> int:
+    from crm.db import create_schema, make_engine
+    from crm.store import InteractionStore
     from cti.crm_sink import CrmSink
     from cti.engine import Engine
     from cti.web import make_app
     from cti.webauth import crm_authenticator
-    from crm.db import create_schema, make_engine
-    from crm.store import InteractionStore
 
     sql = make_engine(settings.database_url)  # type: ignore[attr-defined]
     await asyncio.to_thread(create_schema, sql)
@@ -110,11 +120,16 @@ async def _serve(settings: object) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        async with Engine(settings, CrmSink(InteractionStore(sql)),  # type: ignore[arg-type]
-                          web_app_factory=lambda e: make_app(e, crm_sql=sql),
-                          authenticate=crm_authenticator(sql)) as engine:
-            print(f"CTI engine running; web on port {engine.web_port}, FastAGI on "
-                  f"{engine.agi_port}", flush=True)
+        async with Engine(
+            settings,
+            CrmSink(InteractionStore(sql)),  # type: ignore[arg-type]
+            web_app_factory=lambda e: make_app(e, crm_sql=sql),
+            authenticate=crm_authenticator(sql),
+        ) as engine:
+            print(
+                f"CTI engine running; web on port {engine.web_port}, FastAGI on {engine.agi_port}",
+                flush=True,
+            )
             await stop.wait()
     finally:
         sql.dispose()

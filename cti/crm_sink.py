@@ -32,8 +32,11 @@ def to_record(rec: dict[str, Any], customer_id: int | None = None) -> Interactio
         hold_seconds=float(rec.get("hold_seconds") or 0.0),
         end_reason=rec.get("end_reason"),
         recording_refs=list(rec.get("recordings") or []),
-        extra={"timeline": rec.get("timeline") or [], "hangup_cause": rec.get("hangup_cause"),
-               "transfers": rec.get("transfers", 0)},
+        extra={
+            "timeline": rec.get("timeline") or [],
+            "hangup_cause": rec.get("hangup_cause"),
+            "transfers": rec.get("transfers", 0),
+        },
     )
 
 
@@ -47,4 +50,5 @@ class CrmSink:
     def record(self, record: dict[str, Any]) -> bool:
         customer = self.store.find_customer_by_phone(record.get("caller_number"))
         return self.store.record_interaction(
-            to_record(record, customer.id if customer is not None else None))
+            to_record(record, customer.id if customer is not None else None)
+        )

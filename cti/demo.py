@@ -21,14 +21,15 @@ from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
 
+from crm.db import create_schema, make_engine
+from crm.store import InteractionStore
 from cti.ami.session import AmiSettings
 from cti.crm_sink import CrmSink
 from cti.engine import Engine
-from cti.webauth import crm_authenticator
+from cti.events import CallEnded
 from cti.settings import AgentConfig, DialplanConfig, ServiceConfig, Settings
 from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
-from crm.db import create_schema, make_engine
-from crm.store import InteractionStore
+from cti.webauth import crm_authenticator
 
 log = logging.getLogger(__name__)
 
@@ -40,33 +41,53 @@ DEMO_AGENTS = (
 DEMO_SERVICES = (
     ServiceConfig("billing", {"billing": 1}, label_zh="账单查询", label_en="Billing"),
     ServiceConfig("repair", {"repair": 1}, priority=5, label_zh="故障报修", label_en="Repairs"),
-    ServiceConfig("installation", {"installation": 1}, label_zh="新装业务",
-                  label_en="New installations"),
-    ServiceConfig("complaint", {"complaint": 1}, priority=8, label_zh="投诉建议",
-                  label_en="Complaints"),
+    ServiceConfig(
+        "installation", {"installation": 1}, label_zh="新装业务", label_en="New installations"
+    ),
+    ServiceConfig(
+        "complaint", {"complaint": 1}, priority=8, label_zh="投诉建议", label_en="Complaints"
+    ),
     ServiceConfig("general", {}, label_zh="人工服务", label_en="General enquiries"),
 )
 # Prompt name -> length in samples (8 kHz), as installed on the simulated PBX.
-DEMO_PROMPTS = {f"{lang}/{name}": 16000 for lang in ("zh", "en") for name in ("welcome", "main-menu")}
+DEMO_PROMPTS = {
+    f"{lang}/{name}": 16000 for lang in ("zh", "en") for name in ("welcome", "main-menu")
+}
 DEMO_CALLERS = (
-    ("13812345678", "张三"), ("+86 10 6552 1234", "李四"), ("02167891234", "王五"),
-    ("+1 415 555 0100", "Alice Smith"), ("13998765432", "赵六"), ("075512345678", "钱七"),
+    ("13812345678", "张三"),
+    ("+86 10 6552 1234", "李四"),
+    ("02167891234", "王五"),
+    ("+1 415 555 0100", "Alice Smith"),
+    ("13998765432", "赵六"),
+    ("075512345678", "钱七"),
 )
 
 
 def demo_settings(workdir: Path, *, web_port: int, time_scale: float) -> Settings:
     return Settings(
         source="<demo>",
-        asterisk=(AmiSettings(name="sim", host="127.0.0.1", port=0, username="cti",
-                              secret="ctisecret", md5_auth=True, ping_interval=5.0),),
-        fastagi_host="127.0.0.1", fastagi_port=0,
+        asterisk=(
+            AmiSettings(
+                name="sim",
+                host="127.0.0.1",
+                port=0,
+                username="cti",
+                secret="ctisecret",
+                md5_auth=True,
+                ping_interval=5.0,
+            ),
+        ),
+        fastagi_host="127.0.0.1",
+        fastagi_port=0,
         database_url=f"sqlite:///{workdir / 'demo.sqlite3'}",
-        web_host="127.0.0.1", web_port=web_port,
+        web_host="127.0.0.1",
+        web_port=web_port,
         journal_path=str(workdir / "journal.jsonl"),
         recordings_dir=str(workdir / "recordings"),
         wrap_up_seconds=3.0 * time_scale,
-        dialplan=DialplanConfig(hold_context="hold", connect_context="connect",
-                                agent_context="agents"),
+        dialplan=DialplanConfig(
+            hold_context="hold", connect_context="connect", agent_context="agents"
+        ),
         skills=("billing", "repair", "installation", "complaint", "english"),
         services=DEMO_SERVICES,
         agents=DEMO_AGENTS,
@@ -95,8 +116,13 @@ def _ensure_demo_login(sql: SqlEngine, workdir: Path) -> str:
     with UnitOfWork(sql) as uow:
         if uow.users.by_username("supervisor") is None:
             password = secrets.token_urlsafe(12)
-            create_user(uow, username="supervisor", password=password, role="supervisor",
-                        display_name="值班主管 Supervisor")
+            create_user(
+                uow,
+                username="supervisor",
+                password=password,
+                role="supervisor",
+                display_name="值班主管 Supervisor",
+            )
             uow.commit()
             creds.write_text(f"supervisor {password}\n", encoding="utf-8")
             creds.chmod(0o600)
@@ -112,16 +138,17 @@ def _load_demo_data(sql: SqlEngine) -> None:
 
     with UnitOfWork(sql) as uow:
         loaded = uow.connection.execute(
-            select(departments.c.id).where(departments.c.code == "HQ")).first()
+            select(departments.c.id).where(departments.c.code == "HQ")
+        ).first()
         if loaded is not None:
             return  # loaded on an earlier run
         load_demo(uow)
         uow.commit()
 
 
-async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scale: float,
-                   seed: int = 1) -> dict[str, Any]:
-    workdir.mkdir(parents=True, exist_ok=True)
+async def run_demo(
+    workdir: Path, *, calls: int | None, web_port: int, time_scale: float, seed: int = 1
+) -> dict[str, Any]:
     settings = demo_settings(workdir, web_port=web_port, time_scale=time_scale)
     sql = await asyncio.to_thread(_sql_engine, settings)
     try:
@@ -129,18 +156,27 @@ async def run_demo(workdir: Path, *, calls: int | None, web_port: int, time_scal
         store = InteractionStore(sql)
         before = await asyncio.to_thread(store.count_interactions)
         sim_config = SimConfig(
-            agents=[AgentPhone(a.extension, answer_after=2.0, talk_time=20.0)
-                    for a in settings.agents],
-            time_scale=time_scale, recordings_dir=Path(settings.recordings_dir),
-            users={"cti": "ctisecret"}, seed=seed, noanswer_to_hold=True)
+            agents=[
+                AgentPhone(a.extension, answer_after=2.0, talk_time=20.0) for a in settings.agents
+            ],
+            time_scale=time_scale,
+            recordings_dir=Path(settings.recordings_dir),
+            users={"cti": "ctisecret"},
+            seed=seed,
+            noanswer_to_hold=True,
+        )
         sim_config.sounds.update(DEMO_PROMPTS)
         async with Simulator(sim_config) as sim:
             settings = dataclasses.replace(
-                settings, asterisk=(dataclasses.replace(settings.asterisk[0],
-                                                        port=sim.ami_port),))
+                settings, asterisk=(dataclasses.replace(settings.asterisk[0], port=sim.ami_port),)
+            )
             factory = None if calls is not None else _web_factory(sql)
-            async with Engine(settings, CrmSink(store), web_app_factory=factory,
-                              authenticate=crm_authenticator(sql)) as engine:
+            async with Engine(
+                settings,
+                CrmSink(store),
+                web_app_factory=factory,
+                authenticate=crm_authenticator(sql),
+            ) as engine:
                 sim.set_agi_target(sim.config.agi_host, engine.agi_port)
                 await engine.wait_ready(timeout=15)
                 if calls is not None:
@@ -158,19 +194,32 @@ def _web_factory(sql: SqlEngine) -> Any:
     return lambda engine: make_app(engine, crm_sql=sql)
 
 
-async def _run_batch(engine: Engine, sim: Simulator, store: InteractionStore, calls: int,
-                     before: int, seed: int) -> dict[str, Any]:
+async def _run_batch(
+    engine: Engine, sim: Simulator, store: InteractionStore, calls: int, before: int, seed: int
+) -> dict[str, Any]:
     rng = random.Random(seed)
     started = time.monotonic()
-    ids = []
-    for i in range(calls):
-        ids.append(sim.place_call(demo_caller(rng, i)))
-        await asyncio.sleep(0.02)  # pacing of arrivals, not synchronization
-    deadline = time.monotonic() + 60 + calls * 2.0
-    while len(set(ids) & set(sim.ended_calls())) < calls and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    while engine.model.ended_count < calls and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    ids: list[str] = []
+    ended: set[str] = set()
+    all_ended = asyncio.Event()
+
+    def on_ended(event: CallEnded) -> None:
+        ended.add(event.call_id)
+        if len(ids) == calls and ended >= set(ids):
+            all_ended.set()
+
+    unsubscribe = engine.bus.subscribe(on_ended, CallEnded)
+    try:
+        for i in range(calls):
+            ids.append(sim.place_call(demo_caller(rng, i)))
+            await asyncio.sleep(0.02)  # pacing of arrivals, not synchronization
+        if ended >= set(ids):
+            all_ended.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(60 + calls * 2.0):
+                await all_ended.wait()  # a call that never ends is reported as lost below
+    finally:
+        unsubscribe()
     await engine.writer.drain(timeout=30)
     rows = await asyncio.to_thread(store.count_interactions)
     found = [await asyncio.to_thread(store.get_interaction, cid) for cid in ids]
@@ -195,8 +244,11 @@ async def _run_interactive(engine: Engine, sim: Simulator, seed: int, login: str
     if login:
         user, _, password = login.partition(" ")
         print(f"Log in as {user} / {password}", flush=True)
-    print(f"Simulated Asterisk AMI on 127.0.0.1:{sim.ami_port}; FastAGI on "
-          f"127.0.0.1:{engine.agi_port}. Press Ctrl-C to stop.", flush=True)
+    print(
+        f"Simulated Asterisk AMI on 127.0.0.1:{sim.ami_port}; FastAGI on "
+        f"127.0.0.1:{engine.agi_port}. Press Ctrl-C to stop.",
+        flush=True,
+    )
     rng = random.Random(seed)
     i = 0
     try:
@@ -214,9 +266,9 @@ async def _run_interactive(engine: Engine, sim: Simulator, seed: int, login: str
 
 
 def main(workdir: str, calls: int | None, web_port: int, time_scale: float | None) -> int:
+    Path(workdir).mkdir(parents=True, exist_ok=True)
     scale = time_scale if time_scale is not None else (0.02 if calls is not None else 0.25)
-    result = asyncio.run(run_demo(Path(workdir), calls=calls, web_port=web_port,
-                                  time_scale=scale))
+    result = asyncio.run(run_demo(Path(workdir), calls=calls, web_port=web_port, time_scale=scale))
     if calls is not None:
         print(json.dumps(result, ensure_ascii=False), flush=True)
         return 0 if result["lost"] == 0 and result["duplicated"] == 0 else 1

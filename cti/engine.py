@@ -46,21 +46,25 @@ class Engine:
         self.clock = clock
         self.bus = InProcessBus()
         dp = settings.dialplan
-        self.model = CallModel(hold_contexts=(dp.hold_context,),
-                               agent_contexts=(dp.agent_context,))
+        self.model = CallModel(hold_contexts=(dp.hold_context,), agent_contexts=(dp.agent_context,))
         self.journal = Journal(settings.journal_path)
         self.writer = InteractionWriter(sink, self.journal)
         self.bus.subscribe(self.writer.on_call_ended, ev.CallEnded)
         self.sessions: dict[str, AmiSession] = {}
         for ami in settings.asterisk:
             self.sessions[ami.name] = AmiSession(
-                ami, on_event=self._on_ami_event, on_connect=self._resync,
-                on_disconnect=self._on_disconnect, clock=clock)
+                ami,
+                on_event=self._on_ami_event,
+                on_connect=self._resync,
+                on_disconnect=self._on_disconnect,
+                clock=clock,
+            )
         self.ivr = HotlineIvr(self.model, self.bus, clock=clock)
         routes = {"ivr": self.ivr, **(agi_routes or {})}
         self.agi = FastAgiServer(routes, settings.fastagi_host, settings.fastagi_port)
-        self.router = RoutingExecutor(settings, self.model, self.bus, self._primary_ami,
-                                      clock=clock)
+        self.router = RoutingExecutor(
+            settings, self.model, self.bus, self._primary_ami, clock=clock
+        )
         self._web_app_factory = web_app_factory
         self.web_runner: Any = None
         self.web_port: int | None = None
@@ -91,24 +95,42 @@ class Engine:
         self.bus.publish_all(changes)
         await self._resync_queues(session)
         self.resyncs += 1
-        self.bus.publish(ev.AmiResynced(self.clock(), session.settings.name, len(self.model.live()),
-                                        ended, found))
-        log.info("ami resynced", extra={"server": session.settings.name, "channels": len(rows),
-                                        "live_before": len(before), "ended_while_away": ended,
-                                        "found_while_away": found})
+        self.bus.publish(
+            ev.AmiResynced(
+                self.clock(), session.settings.name, len(self.model.live()), ended, found
+            )
+        )
+        log.info(
+            "ami resynced",
+            extra={
+                "server": session.settings.name,
+                "channels": len(rows),
+                "live_before": len(before),
+                "ended_while_away": ended,
+                "found_while_away": found,
+            },
+        )
 
     async def _resync_queues(self, session: AmiSession) -> None:
         result = await session.send("QueueStatus", timeout=30)
         members, waiting = [], []
         for e in result.events:
             if e.name == "QueueMember":
-                members.append(ev.QueueMemberState(
-                    e.get("Queue"), e.get("Location") or e.get("StateInterface"), e.get("Name"),
-                    _int(e.get("Status")), e.get("Paused") == "1", _int(e.get("CallsTaken"))))
+                members.append(
+                    ev.QueueMemberState(
+                        e.get("Queue"),
+                        e.get("Location") or e.get("StateInterface"),
+                        e.get("Name"),
+                        _int(e.get("Status")),
+                        e.get("Paused") == "1",
+                        _int(e.get("CallsTaken")),
+                    )
+                )
             elif e.name == "QueueEntry":
                 waiting.append((e.get("Queue"), e.get("Channel"), _int(e.get("Wait"))))
-        self.bus.publish(ev.QueuesResynced(self.clock(), session.settings.name, tuple(members),
-                                           tuple(waiting)))
+        self.bus.publish(
+            ev.QueuesResynced(self.clock(), session.settings.name, tuple(members), tuple(waiting))
+        )
 
     def _on_disconnect(self, session: AmiSession, reason: str) -> None:
         self.bus.publish(ev.AmiDisconnected(self.clock(), session.settings.name, reason))
@@ -122,10 +144,13 @@ class Engine:
             group = await stack.enter_async_context(asyncio.TaskGroup())
             stack.push_async_callback(self._stop_tasks)
             self._group = group
-            self._tasks = [group.create_task(self.writer.run(), name="interaction-writer"),
-                           group.create_task(self.router.run(), name="routing")]
-            self._tasks += [group.create_task(s.run(), name=f"ami-{name}")
-                            for name, s in self.sessions.items()]
+            self._tasks = [
+                group.create_task(self.writer.run(), name="interaction-writer"),
+                group.create_task(self.router.run(), name="routing"),
+            ]
+            self._tasks += [
+                group.create_task(s.run(), name=f"ami-{name}") for name, s in self.sessions.items()
+            ]
             if self._web_app_factory is not None:
                 await self._start_web(stack)
         except BaseException:
@@ -151,8 +176,10 @@ class Engine:
         # Drain what the writer holds before cancelling it: every ended call lands.
         drained = await self.writer.drain(timeout=3.0)
         if not drained:
-            log.error("interaction writer did not drain; records stay in the journal",
-                      extra={"backlog": self.writer.backlog})
+            log.error(
+                "interaction writer did not drain; records stay in the journal",
+                extra={"backlog": self.writer.backlog},
+            )
         for session in self.sessions.values():
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1.0):

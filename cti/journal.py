@@ -20,7 +20,7 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fsync = fsync
         self._open: set[str] = set()
-        self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._fh = open(self.path, "a", encoding="utf-8")
 
     def pending(self) -> list[tuple[str, dict[str, Any]]]:
         """Records written but not acknowledged, oldest first. A torn last line (the

@@ -33,8 +33,11 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key in _STD or key.startswith("_"):
                 continue
-            out[key] = "***" if _SECRET_KEYS.search(key) else (
-                mask(value) if isinstance(value, str) else value)
+            out[key] = (
+                "***"
+                if _SECRET_KEYS.search(key)
+                else (mask(value) if isinstance(value, str) else value)
+            )
         if record.exc_info:
             out["exc"] = mask(self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False, default=str)

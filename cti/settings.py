@@ -87,8 +87,19 @@ def _skill_map(item: Located | None, known: set[str]) -> dict[str, int]:
 
 
 def _asterisk(item: Located, index: int) -> AmiSettings:
-    item.keys_within({"name", "host", "port", "username", "secret", "secret_env", "md5_auth",
-                      "ping_interval", "action_timeout"})
+    item.keys_within(
+        {
+            "name",
+            "host",
+            "port",
+            "username",
+            "secret",
+            "secret_env",
+            "md5_auth",
+            "ping_interval",
+            "action_timeout",
+        }
+    )
     name = item.get("name")
     return AmiSettings(
         name=name.str() if name else f"pbx{index + 1}",
@@ -98,14 +109,29 @@ def _asterisk(item: Located, index: int) -> AmiSettings:
         secret=_secret(item, "secret"),
         md5_auth=item.get("md5_auth").bool() if item.get("md5_auth") else False,
         ping_interval=item.get("ping_interval").float(0.1) if item.get("ping_interval") else 15.0,
-        action_timeout=item.get("action_timeout").float(0.1) if item.get("action_timeout") else 10.0,
+        action_timeout=item.get("action_timeout").float(0.1)
+        if item.get("action_timeout")
+        else 10.0,
     )
 
 
 def parse_settings(root: Located, base: Path) -> Settings:
-    root.keys_within({"asterisk", "fastagi", "database", "redis", "web", "journal",
-                      "recordings_dir", "wrap_up_seconds", "dialplan", "skills", "services",
-                      "agents"})
+    root.keys_within(
+        {
+            "asterisk",
+            "fastagi",
+            "database",
+            "redis",
+            "web",
+            "journal",
+            "recordings_dir",
+            "wrap_up_seconds",
+            "dialplan",
+            "skills",
+            "services",
+            "agents",
+        }
+    )
     servers = tuple(_asterisk(a, i) for i, a in enumerate(root.req("asterisk").list()))
     if not servers:
         raise root.req("asterisk").error("at least one Asterisk server is needed")
@@ -124,15 +150,17 @@ def parse_settings(root: Located, base: Path) -> Settings:
     for s in root.get("services").list() if root.get("services") else []:
         s.keys_within({"name", "skills", "priority", "target", "label_zh", "label_en"})
         target = s.get("target")
-        services.append(ServiceConfig(
-            name=s.req("name").str(),
-            skills=_skill_map(s.get("skills"), known),
-            priority=s.get("priority").int(0, 100) if s.get("priority") else 0,
-            target_percent=target.req("percent").int(1, 100) if target else 80,
-            target_seconds=target.req("seconds").int(1, 3600) if target else 20,
-            label_zh=s.get("label_zh").str() if s.get("label_zh") else "",
-            label_en=s.get("label_en").str() if s.get("label_en") else "",
-        ))
+        services.append(
+            ServiceConfig(
+                name=s.req("name").str(),
+                skills=_skill_map(s.get("skills"), known),
+                priority=s.get("priority").int(0, 100) if s.get("priority") else 0,
+                target_percent=target.req("percent").int(1, 100) if target else 80,
+                target_seconds=target.req("seconds").int(1, 3600) if target else 20,
+                label_zh=s.get("label_zh").str() if s.get("label_zh") else "",
+                label_en=s.get("label_en").str() if s.get("label_en") else "",
+            )
+        )
     agents = []
     seen_ext: dict[str, Located] = {}
     for a in root.get("agents").list() if root.get("agents") else []:
@@ -143,13 +171,15 @@ def parse_settings(root: Located, base: Path) -> Settings:
             raise ext_item.error(f"extension {ext} is already used by another agent")
         seen_ext[ext] = ext_item
         langs = a.get("languages")
-        agents.append(AgentConfig(
-            id=a.req("id").str(),
-            name=a.req("name").str(),
-            extension=ext,
-            skills=_skill_map(a.get("skills"), known),
-            languages=tuple(x.str() for x in langs.list()) if langs else ("zh", "en"),
-        ))
+        agents.append(
+            AgentConfig(
+                id=a.req("id").str(),
+                name=a.req("name").str(),
+                extension=ext,
+                skills=_skill_map(a.get("skills"), known),
+                languages=tuple(x.str() for x in langs.list()) if langs else ("zh", "en"),
+            )
+        )
     dialplan = root.get("dialplan")
     dp = DialplanConfig()
     if dialplan is not None:
@@ -172,14 +202,19 @@ def parse_settings(root: Located, base: Path) -> Settings:
         fastagi_host=fastagi.req("host").str() if fastagi else "127.0.0.1",
         fastagi_port=fastagi.req("port").int(0, 65535) if fastagi else 4573,
         database_url=db_url,
-        redis_url=(redis.get("url").str() if redis and redis.get("url") and redis.get("url").value
-                   else None),
+        redis_url=(
+            redis.get("url").str()
+            if redis and redis.get("url") and redis.get("url").value
+            else None
+        ),
         web_host=web.req("host").str() if web else "127.0.0.1",
         web_port=web.req("port").int(0, 65535) if web else 8080,
         web_secret=_secret(web, "secret") if web else "",
         journal_path=path("journal", "var/journal.jsonl"),
         recordings_dir=path("recordings_dir", "var/recordings"),
-        wrap_up_seconds=root.get("wrap_up_seconds").float(0) if root.get("wrap_up_seconds") else 10.0,
+        wrap_up_seconds=root.get("wrap_up_seconds").float(0)
+        if root.get("wrap_up_seconds")
+        else 10.0,
         dialplan=dp,
         skills=skills,
         services=tuple(services),

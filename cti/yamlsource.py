@@ -65,7 +65,11 @@ class Located:
 
     # -- scalars --------------------------------------------------------------------
     def str(self) -> str:
-        if isinstance(self.value, bool) or self.value is None or isinstance(self.value, list | dict):
+        if (
+            isinstance(self.value, bool)
+            or self.value is None
+            or isinstance(self.value, list | dict)
+        ):
             raise self.error("expected a string")
         return str(self.value)
 
@@ -104,7 +108,9 @@ def _convert(node: yaml.Node, file: str, path: str) -> Located:
         for key_node, value_node in node.value:
             key = str(key_node.value)
             if key in out:
-                raise ConfigError(file, key_node.start_mark.line + 1, path, f"duplicate key {key!r}")
+                raise ConfigError(
+                    file, key_node.start_mark.line + 1, path, f"duplicate key {key!r}"
+                )
             child = f"{path}.{key}" if path else key
             out[key] = _convert(value_node, file, child)
         return Located(out, file, line, path)

@@ -131,8 +131,8 @@ class CallbackNode(Node):
 @dataclass(frozen=True, slots=True)
 class TransferNode(Node):
     service: str
-    skills: tuple[str, ...] = ()
-    priority: int = 0
+    skills: tuple[str, ...] = ()  # empty: the service's skills from the site settings
+    priority: int | None = None  # None: the service's priority from the site settings
     vip_priority: int = 0  # added for VIP customers
     prompt: str | None = None
 

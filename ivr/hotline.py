@@ -20,8 +20,13 @@ from cti.calls import CallModel
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MENU: Mapping[str, str] = {"1": "billing", "2": "repair", "3": "installation",
-                                   "4": "complaint", "0": "general"}
+DEFAULT_MENU: Mapping[str, str] = {
+    "1": "billing",
+    "2": "repair",
+    "3": "installation",
+    "4": "complaint",
+    "0": "general",
+}
 
 
 class HotlineIvr:

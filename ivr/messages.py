@@ -203,8 +203,9 @@ class Transfer:
     """Terminal: hand the caller to routing."""
 
     service: str
-    skills: tuple[str, ...] = ()
-    priority: int = 0
+    skills: tuple[str, ...] = ()  # empty: the service's own skills (site settings)
+    priority: int | None = None  # None: the service's own priority
+    boost: int = 0  # added on top (a VIP caller)
 
 
 @dataclass(frozen=True, slots=True)

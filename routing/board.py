@@ -66,7 +66,9 @@ class Board:
         aid = self.by_extension.get(extension)
         return self.agents.get(aid) if aid else None
 
-    def set_state(self, agent: Agent, state: AgentState, now: float, call_id: str | None = None) -> None:
+    def set_state(
+        self, agent: Agent, state: AgentState, now: float, call_id: str | None = None
+    ) -> None:
         agent.state = state
         agent.since = now
         agent.call_id = call_id
@@ -147,8 +149,11 @@ class Board:
     def wrap_ups_due(self, now: float) -> list[tuple[Agent, str]]:
         due = []
         for agent in self.agents.values():
-            if agent.state == AgentState.WRAP_UP and agent.wrap_up_until is not None \
-                    and agent.wrap_up_until <= now:
+            if (
+                agent.state == AgentState.WRAP_UP
+                and agent.wrap_up_until is not None
+                and agent.wrap_up_until <= now
+            ):
                 due.append((agent, agent.call_id or ""))
                 agent.wrap_up_until = None
                 self.set_state(agent, AgentState.READY, now)
@@ -156,14 +161,20 @@ class Board:
 
     def stale_reservations(self, now: float) -> list[Agent]:
         """Reserved agents whose offer never started ringing: released by the watchdog."""
-        stale = [a for a in self.agents.values()
-                 if a.state == AgentState.RESERVED and now - a.since > self.reserve_timeout]
+        stale = [
+            a
+            for a in self.agents.values()
+            if a.state == AgentState.RESERVED and now - a.since > self.reserve_timeout
+        ]
         for agent in stale:
             self.set_state(agent, AgentState.READY, now)
         return stale
 
     def next_deadline(self) -> float | None:
         times = [a.wrap_up_until for a in self.agents.values() if a.wrap_up_until is not None]
-        times += [a.since + self.reserve_timeout for a in self.agents.values()
-                  if a.state == AgentState.RESERVED]
+        times += [
+            a.since + self.reserve_timeout
+            for a in self.agents.values()
+            if a.state == AgentState.RESERVED
+        ]
         return min(times) if times else None

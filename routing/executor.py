@@ -49,8 +49,14 @@ class RoutingExecutor:
             self.board.add_agent(Agent(a.id, a.extension, dict(a.skills), since=clock()))
         self._wake = asyncio.Event()
         self.redirects = 0
-        bus.subscribe(self._on_event, ev.CallQueued, ev.AgentRinging, ev.CallAnswered,
-                      ev.AgentNoAnswer, ev.CallEnded)
+        bus.subscribe(
+            self._on_event,
+            ev.CallQueued,
+            ev.AgentRinging,
+            ev.CallAnswered,
+            ev.AgentNoAnswer,
+            ev.CallEnded,
+        )
 
     def _on_event(self, event: ev.DomainEvent) -> None:
         b, now = self.board, event.at
@@ -81,7 +87,7 @@ class RoutingExecutor:
     async def run(self) -> None:
         while True:
             now = self._clock()
-            for agent, call_id in self.board.wrap_ups_due(now):
+            for _agent, call_id in self.board.wrap_ups_due(now):
                 self.bus.publish_all(self.model.complete_wrap_up(call_id, now))
             for agent in self.board.stale_reservations(now):
                 log.warning("reservation expired; agent released", extra={"agent": agent.id})
@@ -106,21 +112,31 @@ class RoutingExecutor:
                 self.board.remove_call(offer.call_id)
             return
         try:
-            setvar = await ami.send("Setvar", {"Channel": channel, "Variable": dp.agent_variable,
-                                               "Value": offer.extension})
+            setvar = await ami.send(
+                "Setvar",
+                {"Channel": channel, "Variable": dp.agent_variable, "Value": offer.extension},
+            )
             result = setvar
             if setvar.ok:
-                result = await ami.send("Redirect", {"Channel": channel,
-                                                     "Context": dp.connect_context,
-                                                     "Exten": "s", "Priority": "1"})
+                result = await ami.send(
+                    "Redirect",
+                    {
+                        "Channel": channel,
+                        "Context": dp.connect_context,
+                        "Exten": "s",
+                        "Priority": "1",
+                    },
+                )
         except AmiError as exc:
             log.warning("redirect failed", extra={"call_id": offer.call_id, "error": str(exc)})
             self.board.offer_failed(offer.agent_id, offer.call_id, self._clock(), refused=False)
             return
         if not result.ok:
             # The caller is gone (No such channel) or Asterisk refused: free the agent.
-            log.info("redirect refused", extra={"call_id": offer.call_id,
-                                                 "message": result.response.message})
+            log.info(
+                "redirect refused",
+                extra={"call_id": offer.call_id, "message": result.response.message},
+            )
             self.board.offer_failed(offer.agent_id, offer.call_id, self._clock(), refused=False)
             self.board.remove_call(offer.call_id)
             return

@@ -15,6 +15,7 @@ FIXTURES = Path(os.environ.get("CTI_FIXTURES", REPO.parent / "shared" / "fixture
 def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         raise RuntimeError(
-            f"Asterisk fixtures not found at {FIXTURES}; set CTI_FIXTURES to ../shared/fixtures/asterisk"
+            f"Asterisk fixtures not found at {FIXTURES}; "
+            "set CTI_FIXTURES to ../shared/fixtures/asterisk"
         )
     return FIXTURES

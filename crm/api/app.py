@@ -37,11 +37,16 @@ def crm_api(
     hasher: PasswordHasher | None = None,
     plan: NumberPlan | None = None,
     prefix: str = "/api",
+    upload_limit: int = 10 * 1024 * 1024,
 ) -> web.Application:
     """A sub-application; mount it with ``app.add_subapp(prefix, crm_api(engine))``."""
     app = web.Application(middlewares=[problem_middleware], client_max_size=20 * 1024 * 1024)
     app[CRM] = CrmContext(
-        engine=engine, clock=clock, hasher=hasher or PasswordHasher(), plan=plan or NumberPlan()
+        engine=engine,
+        clock=clock,
+        hasher=hasher or PasswordHasher(),
+        plan=plan or NumberPlan(),
+        upload_limit=upload_limit,
     )
     app[PREFIX_KEY] = prefix
     for route in ALL_ROUTES:

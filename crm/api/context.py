@@ -29,6 +29,7 @@ class CrmContext:
     clock: Clock
     hasher: PasswordHasher
     plan: NumberPlan
+    upload_limit: int = 10 * 1024 * 1024  # bytes; a larger customer file is refused (413)
 
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.engine, clock=self.clock, write=write)

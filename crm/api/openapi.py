@@ -21,11 +21,17 @@ def openapi_document(prefix: str = "/api") -> dict[str, Any]:
             "summary": route.summary,
             "operationId": route.handler.__name__,
             "parameters": [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                for name in re.findall(r"{(\w+)}", route.path)
+                *(
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                    for name in re.findall(r"{(\w+)}", route.path)
+                ),
+                *(
+                    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                    for name in route.query
+                ),
             ],
             "responses": {
-                "200": {"description": "OK", "content": {"application/json": {}}},
+                "200": {"description": "OK", "content": {t: {} for t in route.produces}},
                 "400": _problem("Bad input"),
                 "401": _problem("Not logged in"),
                 "403": _problem("Role lacks the permission"),
@@ -40,8 +46,10 @@ def openapi_document(prefix: str = "/api") -> dict[str, Any]:
         if route.method in ("POST", "PUT", "PATCH"):
             operation["requestBody"] = {
                 "required": route.path not in ("/logout",),
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "content": {route.body: {"schema": _body_schema(route.body)}},
             }
+        if route.body == "multipart/form-data":
+            operation["responses"]["413"] = _problem("The upload is over the size limit")
         paths.setdefault(prefix + route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
@@ -64,6 +72,16 @@ def openapi_document(prefix: str = "/api") -> dict[str, Any]:
             },
         },
     }
+
+
+def _body_schema(media_type: str) -> dict[str, Any]:
+    if media_type == "multipart/form-data":
+        return {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary"}},
+            "required": ["file"],
+        }
+    return {"type": "object"}
 
 
 def _problem(description: str) -> dict[str, Any]:

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from crm.api import people, report_views, work
+from crm.api import customer_views, people, report_views, work
 from crm.model.organization import Permission as P
+from crm.tabular import XLSX_MIME
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+JSON, CSV, XLSX = "application/json", "text/csv", XLSX_MIME
+MULTIPART = "multipart/form-data"
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,9 @@ class Route:
     permission: P | None  # None: any logged-in user
     summary: str
     public: bool = False
+    query: tuple[str, ...] = ()  # optional query parameters, for the OpenAPI document
+    body: str = JSON  # the request body's media type (POST, PUT, PATCH)
+    produces: tuple[str, ...] = (JSON,)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -41,6 +47,40 @@ ROUTES: tuple[Route, ...] = (
         people.lookup_customer,
         P.CUSTOMER_READ,
         "Find customers by a phone number in any form",
+    ),
+    # Fixed paths before /customers/{customer_id}: the router tries them in this order.
+    Route(
+        "POST",
+        "/customers/import",
+        customer_views.post_customer_import,
+        P.CUSTOMER_IMPORT,
+        "Import customers from a CSV or XLSX file (multipart field 'file', or the raw body); "
+        "good rows are written, refused ones reported by row and column; 413 over the size cap",
+        query=("format", "dry_run", "filename"),
+        body=MULTIPART,
+    ),
+    Route(
+        "GET",
+        "/customers/export",
+        customer_views.get_customer_export,
+        P.CUSTOMER_EXPORT,
+        "Download every customer as CSV (UTF-8 with BOM) or XLSX; the import reads it back",
+        query=("format",),
+        produces=(CSV, XLSX),
+    ),
+    Route(
+        "GET",
+        "/customers/{customer_id}/archive",
+        customer_views.get_customer_archive,
+        P.CUSTOMER_READ,
+        "Read a customer's archive and whether it is locked (audited)",
+    ),
+    Route(
+        "PATCH",
+        "/customers/{customer_id}/archive",
+        customer_views.patch_customer_archive,
+        P.CUSTOMER_WRITE,
+        "Amend the archive ({changes, lock}); refused with 409 once it is locked",
     ),
     Route(
         "GET",

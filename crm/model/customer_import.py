@@ -22,8 +22,6 @@ class ImportReport:
     rejected: list[Rejection] = field(default_factory=list)
     customer_ids: list[int] = field(default_factory=list)
     dry_run: bool = False
-    # True when nothing was written although some rows were good (strict mode).
-    rolled_back: bool = False
 
     @property
     def rejected_rows(self) -> list[int]:

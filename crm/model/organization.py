@@ -37,6 +37,7 @@ class Permission(StrEnum):
     CUSTOMER_READ = "customer.read"
     CUSTOMER_WRITE = "customer.write"
     CUSTOMER_IMPORT = "customer.import"
+    CUSTOMER_EXPORT = "customer.export"
     TICKET_READ = "ticket.read"
     TICKET_WRITE = "ticket.write"
     FOLLOWUP_WRITE = "followup.write"
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {
             P.CUSTOMER_WRITE,
             P.CUSTOMER_IMPORT,
+            P.CUSTOMER_EXPORT,
             P.TICKET_WRITE,
             P.FOLLOWUP_WRITE,
             P.INCIDENT_WRITE,

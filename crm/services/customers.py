@@ -34,6 +34,16 @@ def get_customer(uow: UnitOfWork, customer_id: int, actor: str) -> Customer:
     return customer
 
 
+def read_archive(uow: UnitOfWork, customer_id: int, actor: str) -> Customer:
+    """Open a customer's archive (contracts, original registration); audited like any
+    opening of a record."""
+    customer = uow.customers.get(customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    uow.audit(actor, "customer.archive_open", "customer", customer_id)
+    return customer
+
+
 def update_customer(
     uow: UnitOfWork,
     customer_id: int,

@@ -63,7 +63,7 @@ class Correlator:
         del self._pending[aid]
         return aid, ActionResult(response)
 
-    def on_event(self, event: Event) -> tuple[str, ActionResult] | None | bool:
+    def on_event(self, event: Event) -> tuple[str, ActionResult] | bool | None:
         """Returns the completed action, True when the event was a list item it kept,
         or None when the event belongs to no list in flight (dispatch it)."""
         aid = event.action_id

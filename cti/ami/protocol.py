@@ -155,9 +155,7 @@ def parse_message(raw: bytes) -> Event | Response | Garbage:
     """One whole message (without its terminating blank line) to a typed message."""
     text = raw.decode("utf-8", "replace")
     fields, multi, loose = _split_headers(text)
-    frozen_multi = (
-        MappingProxyType({k: tuple(v) for k, v in multi.items()}) if multi else _EMPTY
-    )
+    frozen_multi = MappingProxyType({k: tuple(v) for k, v in multi.items()}) if multi else _EMPTY
     name = fields.get("Event")
     if name is not None:
         return Event(name, fields, frozen_multi)

@@ -148,7 +148,10 @@ class AmiSession:
                 delays = self._backoff_factory()  # a good connection resets the backoff
             delay = next(delays)
             log.warning(
-                "ami link %s down (%s); reconnecting in %.2fs", self.settings.name, reason, delay,
+                "ami link %s down (%s); reconnecting in %.2fs",
+                self.settings.name,
+                reason,
+                delay,
                 extra={"server": self.settings.name, "reason": reason, "retry_in": round(delay, 3)},
             )
             with contextlib.suppress(TimeoutError):
@@ -258,7 +261,9 @@ class AmiSession:
         if not result.ok:
             raise AmiAuthError(f"login as {s.username!r} refused: {result.response.message}")
 
-    async def _read_loop(self, reader: asyncio.StreamReader, parser: AmiParser, pending: list) -> None:
+    async def _read_loop(
+        self, reader: asyncio.StreamReader, parser: AmiParser, pending: list
+    ) -> None:
         self._dispatch(pending)
         while True:
             data = await reader.read(65536)
@@ -282,7 +287,9 @@ class AmiSession:
                     self._resolve(*done)
             elif isinstance(msg, Garbage):
                 self.garbage_received += 1
-                log.warning("ami garbage ignored", extra={"reason": msg.reason, "size": len(msg.raw)})
+                log.warning(
+                    "ami garbage ignored", extra={"reason": msg.reason, "size": len(msg.raw)}
+                )
 
     def _resolve(self, action_id: str, result: ActionResult) -> None:
         future = self._futures.get(action_id)

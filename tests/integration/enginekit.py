@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from crm.db import create_schema, make_engine
+from crm.store import InteractionStore
 from cti import events as ev
 from cti.ami.session import AmiSettings, backoff
 from cti.crm_sink import CrmSink
@@ -17,8 +19,6 @@ from cti.demo import DEMO_AGENTS, DEMO_PROMPTS, DEMO_SERVICES
 from cti.engine import Engine
 from cti.settings import DialplanConfig, Settings
 from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
-from crm.db import create_schema, make_engine
-from crm.store import InteractionStore
 
 
 async def until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -42,20 +42,33 @@ class Rig:
         return [e.call_id for e in self.ended]
 
 
-def settings_for(tmp: Path, *, ping_interval: float = 5.0, wrap_up: float = 0.0,
-                 agents: tuple = DEMO_AGENTS) -> Settings:
+def settings_for(
+    tmp: Path, *, ping_interval: float = 5.0, wrap_up: float = 0.0, agents: tuple = DEMO_AGENTS
+) -> Settings:
     return Settings(
         source="<test>",
-        asterisk=(AmiSettings(name="sim", host="127.0.0.1", port=0, username="cti",
-                              secret="ctisecret", md5_auth=True, ping_interval=ping_interval,
-                              ping_timeout=1.0, action_timeout=5.0),),
-        fastagi_host="127.0.0.1", fastagi_port=0,
+        asterisk=(
+            AmiSettings(
+                name="sim",
+                host="127.0.0.1",
+                port=0,
+                username="cti",
+                secret="ctisecret",
+                md5_auth=True,
+                ping_interval=ping_interval,
+                ping_timeout=1.0,
+                action_timeout=5.0,
+            ),
+        ),
+        fastagi_host="127.0.0.1",
+        fastagi_port=0,
         database_url=f"sqlite:///{tmp / 'crm.sqlite3'}",
         journal_path=str(tmp / "journal.jsonl"),
         recordings_dir=str(tmp / "recordings"),
         wrap_up_seconds=wrap_up,
-        dialplan=DialplanConfig(hold_context="hold", connect_context="connect",
-                                agent_context="agents"),
+        dialplan=DialplanConfig(
+            hold_context="hold", connect_context="connect", agent_context="agents"
+        ),
         skills=("billing", "repair", "installation", "complaint", "english"),
         services=DEMO_SERVICES,
         agents=agents,
@@ -63,23 +76,35 @@ def settings_for(tmp: Path, *, ping_interval: float = 5.0, wrap_up: float = 0.0,
 
 
 @contextlib.asynccontextmanager
-async def rig(tmp: Path, *, time_scale: float = 0.01, phones: list[AgentPhone] | None = None,
-              settings: Settings | None = None) -> AsyncIterator[Rig]:
+async def rig(
+    tmp: Path,
+    *,
+    time_scale: float = 0.01,
+    phones: list[AgentPhone] | None = None,
+    settings: Settings | None = None,
+) -> AsyncIterator[Rig]:
     settings = settings or settings_for(tmp)
     sql = make_engine(settings.database_url)
     create_schema(sql)
     store = InteractionStore(sql)
-    phones = phones or [AgentPhone(a.extension, answer_after=1.0, talk_time=5.0)
-                        for a in settings.agents]
-    sim_cfg = SimConfig(agents=phones, time_scale=time_scale, recordings_dir=tmp / "rec",
-                        noanswer_to_hold=True, auth_failure_delay=0.05)
+    phones = phones or [
+        AgentPhone(a.extension, answer_after=1.0, talk_time=5.0) for a in settings.agents
+    ]
+    sim_cfg = SimConfig(
+        agents=phones,
+        time_scale=time_scale,
+        recordings_dir=tmp / "rec",
+        noanswer_to_hold=True,
+        auth_failure_delay=0.05,
+    )
     # The PBX must have the engine's prompts installed, as a real one would after
     # `cti prompts build`; without them GET DATA fails at once and no key is read.
     sim_cfg.sounds.update(DEMO_PROMPTS)
     try:
         async with Simulator(sim_cfg) as sim:
-            settings = dataclasses.replace(settings, asterisk=(dataclasses.replace(
-                settings.asterisk[0], port=sim.ami_port),))
+            settings = dataclasses.replace(
+                settings, asterisk=(dataclasses.replace(settings.asterisk[0], port=sim.ami_port),)
+            )
             engine = Engine(settings, CrmSink(store))
             # Short, still jittered backoff: tests must not wait out production delays.
             for s in engine.sessions.values():

@@ -34,8 +34,11 @@ async def test_five_link_cuts_during_two_hundred_calls(tmp_path: Path) -> None:
                 assert r.sim.drop_ami_connections() >= 1
                 cuts += 1
                 await until(lambda b=before: r.engine.resyncs > b, 10, "reconnect and resync")
-                await until(lambda: model_view(r) == truth_view(r), 10,
-                            f"call model equal to the PBX after cut {cuts}")
+                await until(
+                    lambda: model_view(r) == truth_view(r),
+                    10,
+                    f"call model equal to the PBX after cut {cuts}",
+                )
         assert cuts == 5
         await until(lambda: len(r.sim.ended_calls()) >= 200, 120, "the PBX to finish 200 calls")
         await until(lambda: len(set(e.call_id for e in r.ended)) >= 200, 20, "200 CallEnded")
@@ -72,9 +75,15 @@ async def test_calls_that_start_and_end_while_the_link_is_down(tmp_path: Path) -
 async def test_resync_reads_app_queue_members(tmp_path: Path) -> None:
     async with rig(tmp_path, time_scale=0.02) as r:
         session = r.engine.sessions["sim"]
-        added = await session.send("QueueAdd", {"Queue": "support",
-                                                "Interface": "Local/1002@agents",
-                                                "MemberName": "Agent 1002", "Paused": "true"})
+        added = await session.send(
+            "QueueAdd",
+            {
+                "Queue": "support",
+                "Interface": "Local/1002@agents",
+                "MemberName": "Agent 1002",
+                "Paused": "true",
+            },
+        )
         assert added.ok, added.response.message
         before = r.engine.resyncs
         r.sim.drop_ami_connections()

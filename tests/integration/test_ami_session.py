@@ -64,15 +64,20 @@ def fast() -> backoff:
 async def test_md5_login_actions_and_lists(tmp_path: Path) -> None:
     async with Simulator(SimConfig(recordings_dir=tmp_path)) as sim:
         events: list[Event] = []
-        s = AmiSession(AmiSettings(port=sim.ami_port, secret="ctisecret", md5_auth=True),
-                       on_event=lambda e, t: events.append(e), backoff_factory=fast)
+        s = AmiSession(
+            AmiSettings(port=sim.ami_port, secret="ctisecret", md5_auth=True),
+            on_event=lambda e, t: events.append(e),
+            backoff_factory=fast,
+        )
         async with running(s):
             await until(s.ready.is_set, 5, "logged in")
             assert s.version == "11.0.0"
             pong = await s.send("Ping")
             assert pong.ok and pong.response.get("Ping") == "Pong"
-            bad = await s.send("Redirect", {"Channel": "Local/nope;2", "Context": "x",
-                                            "Exten": "s", "Priority": "1"})
+            bad = await s.send(
+                "Redirect",
+                {"Channel": "Local/nope;2", "Context": "x", "Exten": "s", "Priority": "1"},
+            )
             assert not bad.ok and bad.response.message == "Channel does not exist: Local/nope;2"
             listing = await s.send("CoreShowChannels")
             assert listing.ok and listing.complete is not None
@@ -80,15 +85,22 @@ async def test_md5_login_actions_and_lists(tmp_path: Path) -> None:
             assert any(e.name == "FullyBooted" for e in events)
 
 
-async def test_wrong_password_is_a_clear_error_and_retried(tmp_path: Path,
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+async def test_wrong_password_is_a_clear_error_and_retried(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     cfg = SimConfig(recordings_dir=tmp_path, auth_failure_delay=0.01)
     async with Simulator(cfg) as sim:
-        s = AmiSession(AmiSettings(port=sim.ami_port, secret="wrong-secret"),
-                       on_event=lambda e, t: None, backoff_factory=fast)
+        s = AmiSession(
+            AmiSettings(port=sim.ami_port, secret="wrong-secret"),
+            on_event=lambda e, t: None,
+            backoff_factory=fast,
+        )
         async with running(s):
-            await until(lambda: "refused: Authentication failed" in caplog.text, 5,
-                        "the refusal to be logged")
+            await until(
+                lambda: "refused: Authentication failed" in caplog.text,
+                5,
+                "the refusal to be logged",
+            )
             with pytest.raises(AmiNotConnected):
                 await s.send("Ping")
         assert "wrong-secret" not in caplog.text
@@ -104,17 +116,21 @@ async def test_keepalive_notices_a_silent_peer_and_reconnects() -> None:
         connections += 1
         writer.write(b"Asterisk Call Manager/11.0.0\r\n")
         data = await reader.readuntil(b"\r\n\r\n")
-        aid = [ln for ln in data.split(b"\r\n") if ln.startswith(b"ActionID:")][0]
-        writer.write(b"Response: Success\r\n" + aid + b"\r\nMessage: Authentication accepted\r\n\r\n")
+        aid = next(ln for ln in data.split(b"\r\n") if ln.startswith(b"ActionID:"))
+        writer.write(
+            b"Response: Success\r\n" + aid + b"\r\nMessage: Authentication accepted\r\n\r\n"
+        )
         await writer.drain()
         while await reader.read(1024):
             pass  # swallow pings, never answer
 
     async with fake_asterisk(silent_asterisk) as port:
         # Two quick retries, then a long pause: no connect is in flight at teardown.
-        s = AmiSession(AmiSettings(port=port, secret="x", ping_interval=0.05, ping_timeout=0.1),
-                       on_event=lambda e, t: None,
-                       backoff_factory=lambda: iter([0.01, 0.01, 60.0, 60.0]))
+        s = AmiSession(
+            AmiSettings(port=port, secret="x", ping_interval=0.05, ping_timeout=0.1),
+            on_event=lambda e, t: None,
+            backoff_factory=lambda: iter([0.01, 0.01, 60.0, 60.0]),
+        )
         async with running(s):
             await until(lambda: connections >= 3, 10, "two reconnects after dead pings")
 
@@ -128,7 +144,7 @@ async def test_garbage_and_oversized_messages_do_not_kill_the_engine() -> None:
         attempts += 1
         writer.write(b"Asterisk Call Manager/11.0.0\r\n")
         data = await reader.readuntil(b"\r\n\r\n")
-        aid = [ln for ln in data.split(b"\r\n") if ln.startswith(b"ActionID:")][0]
+        aid = next(ln for ln in data.split(b"\r\n") if ln.startswith(b"ActionID:"))
         writer.write(b"Response: Success\r\n" + aid + b"\r\n\r\n")
         writer.write(b"this is not AMI\r\n\xff\xfe\r\n\r\n")
         writer.write(b"Event: Newchannel\r\nChannel: PJSIP/a-1\r\nCallerIDName: \xe5\xbc")
@@ -141,10 +157,15 @@ async def test_garbage_and_oversized_messages_do_not_kill_the_engine() -> None:
             pass
 
     async with fake_asterisk(noisy) as port:
-        s = AmiSession(AmiSettings(port=port, secret="x"), on_event=lambda e, t: got.append(e),
-                       backoff_factory=fast, only_events=None)
+        s = AmiSession(
+            AmiSettings(port=port, secret="x"),
+            on_event=lambda e, t: got.append(e),
+            backoff_factory=fast,
+            only_events=None,
+        )
         async with running(s):
-            await until(lambda: attempts >= 2 and len(got) >= 2, 10,
-                        "reconnect after the oversized message")
+            await until(
+                lambda: attempts >= 2 and len(got) >= 2, 10, "reconnect after the oversized message"
+            )
         assert s.garbage_received >= 2
         assert got[0].get("CallerIDName") == "张三", "a name split across writes survives"

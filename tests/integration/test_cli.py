@@ -17,8 +17,13 @@ CTI = [sys.executable, "-m", "cti.cli"]
 
 
 def test_demo_batch_of_twenty_calls(tmp_path: Path) -> None:
-    out = subprocess.run([*CTI, "demo", "--calls", "20", "--workdir", str(tmp_path)],
-                         capture_output=True, text=True, timeout=240, cwd=REPO)
+    out = subprocess.run(
+        [*CTI, "demo", "--calls", "20", "--workdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=REPO,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["calls"] == 20
@@ -30,21 +35,36 @@ def test_demo_batch_of_twenty_calls(tmp_path: Path) -> None:
 
 def test_config_check_reports_file_and_line(tmp_path: Path) -> None:
     env = {**os.environ, "CTI_AMI_SECRET": "x", "CTI_WEB_SECRET": "y"}
-    good = subprocess.run([*CTI, "config", "check", "--config", "config/site.yaml"],
-                          capture_output=True, text=True, cwd=REPO, env=env, timeout=60)
+    good = subprocess.run(
+        [*CTI, "config", "check", "--config", "config/site.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
     assert good.returncode == 0 and "ok" in good.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text("asterisk:\n  - host: pbx\n    port: fifty\n", encoding="utf-8")
-    out = subprocess.run([*CTI, "config", "check", "--config", str(bad)], capture_output=True,
-                         text=True, cwd=REPO, timeout=60)
+    out = subprocess.run(
+        [*CTI, "config", "check", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert out.returncode == 1
     assert f"{bad}:3: asterisk[0].port: expected a whole number" in out.stderr
 
 
 def test_sigterm_stops_the_demo_within_five_seconds_without_losing_writes(tmp_path: Path) -> None:
-    proc = subprocess.Popen([*CTI, "demo", "--port", "0", "--workdir", str(tmp_path),
-                             "--time-scale", "0.02"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+    proc = subprocess.Popen(
+        [*CTI, "demo", "--port", "0", "--workdir", str(tmp_path), "--time-scale", "0.02"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     try:
         assert proc.stdout is not None
         banner = proc.stdout.readline()
@@ -75,16 +95,32 @@ def test_sigterm_stops_the_demo_within_five_seconds_without_losing_writes(tmp_pa
 
 def test_run_connects_to_an_asterisk_from_a_site_file(tmp_path: Path) -> None:
     """`cti run` against the simulator standing in for a real Asterisk 22."""
-    sim = subprocess.Popen([*CTI, "simulate", "--ami-port", "0", "--agi-port", "0",
-                            "--agents", "2", "--recordings", str(tmp_path / "rec")],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    sim = subprocess.Popen(
+        [
+            *CTI,
+            "simulate",
+            "--ami-port",
+            "0",
+            "--agi-port",
+            "0",
+            "--agents",
+            "2",
+            "--recordings",
+            str(tmp_path / "rec"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     run = None
     try:
         assert sim.stdout is not None
         line = sim.stdout.readline()
         port = int(line.split("127.0.0.1:")[1].split()[0].rstrip(";,"))
         site = tmp_path / "site.yaml"
-        site.write_text(f"""asterisk:
+        site.write_text(
+            f"""asterisk:
   - name: pbx1
     host: 127.0.0.1
     port: {port}
@@ -92,14 +128,21 @@ def test_run_connects_to_an_asterisk_from_a_site_file(tmp_path: Path) -> None:
     secret_env: CTI_AMI_SECRET
     md5_auth: true
 fastagi: {{host: 127.0.0.1, port: 0}}
-database: {{url: "sqlite:///{tmp_path / 'crm.sqlite3'}"}}
+database: {{url: "sqlite:///{tmp_path / "crm.sqlite3"}"}}
 web: {{host: 127.0.0.1, port: 0}}
-journal: {tmp_path / 'journal.jsonl'}
-""", encoding="utf-8")
+journal: {tmp_path / "journal.jsonl"}
+""",
+            encoding="utf-8",
+        )
         env = {**os.environ, "CTI_AMI_SECRET": "ctisecret"}
-        run = subprocess.Popen([*CTI, "--log-level", "INFO", "run", "--config", str(site)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               cwd=REPO, env=env)
+        run = subprocess.Popen(
+            [*CTI, "--log-level", "INFO", "run", "--config", str(site)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
         assert run.stdout is not None and run.stderr is not None
         assert "CTI engine running" in run.stdout.readline()
         deadline = time.monotonic() + 20

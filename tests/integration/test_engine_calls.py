@@ -41,8 +41,11 @@ async def test_hundred_calls_each_with_its_timeline(tmp_path: Path) -> None:
 async def test_agent_who_never_answers_is_skipped_and_call_rerouted(tmp_path: Path) -> None:
     from cti.simulator import AgentPhone
 
-    phones = [AgentPhone("1001", answer_after=None), AgentPhone("1002", answer_after=0.5,
-              talk_time=2.0), AgentPhone("1003", answer_after=None)]
+    phones = [
+        AgentPhone("1001", answer_after=None),
+        AgentPhone("1002", answer_after=0.5, talk_time=2.0),
+        AgentPhone("1003", answer_after=None),
+    ]
     async with rig(tmp_path, time_scale=0.01, phones=phones) as r:
         cid = r.sim.place_call(caller(1, key="0"))
         await until(lambda: cid in r.ended_ids(), 60, "the call to end")
@@ -59,14 +62,17 @@ async def test_caller_hangs_up_while_agent_rings(tmp_path: Path) -> None:
 
     phones = [AgentPhone(a, answer_after=None) for a in ("1001", "1002", "1003")]
     async with rig(tmp_path, time_scale=0.01, phones=phones) as r:
-        cid = r.sim.place_call(CallerSpec(number="13900000001", name="等不及", dtmf=["2"],
-                                          patience=5.0))
+        cid = r.sim.place_call(
+            CallerSpec(number="13900000001", name="等不及", dtmf=["2"], patience=5.0)
+        )
         await until(lambda: cid in r.ended_ids(), 60, "the call to end")
         end = next(e for e in r.ended if e.call_id == cid)
         assert end.reason == "abandoned" and end.answered_by is None
-        await until(lambda: all(a.state.value == "ready"
-                                for a in r.engine.router.board.agents.values()),
-                    5, "no agent left reserved or ringing")
+        await until(
+            lambda: all(a.state.value == "ready" for a in r.engine.router.board.agents.values()),
+            5,
+            "no agent left reserved or ringing",
+        )
         await until(lambda: r.engine.writer.written >= 1, 10, "the interaction row")
         row = await asyncio.to_thread(r.store.get_interaction, cid)
         assert row is not None and row.end_reason == "abandoned"

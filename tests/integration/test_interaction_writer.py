@@ -7,22 +7,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crm.db import create_schema, make_engine
+from crm.store import InteractionStore
 from cti import events as ev
 from cti.ami.session import backoff
 from cti.crm_sink import CrmSink
 from cti.interactions import InteractionWriter
 from cti.journal import Journal
-from crm.db import create_schema, make_engine
-from crm.store import InteractionStore
 from tests.integration.enginekit import until
 
 
 def ended(i: int) -> ev.CallEnded:
-    return ev.CallEnded(f"1795.{i}", 1795499000.0 + i, "completed", "16", "1001",
-                        (("new", 1795499000.0), ("connected", 1795499001.0)),
-                        summary={"caller_number": "+86 138 0013 8000", "caller_name": "张三",
-                                 "started_at": 1795499000.0, "ended_at": 1795499000.0 + i,
-                                 "service": "billing", "talk_seconds": 12.5})
+    return ev.CallEnded(
+        f"1795.{i}",
+        1795499000.0 + i,
+        "completed",
+        "16",
+        "1001",
+        (("new", 1795499000.0), ("connected", 1795499001.0)),
+        summary={
+            "caller_number": "+86 138 0013 8000",
+            "caller_name": "张三",
+            "started_at": 1795499000.0,
+            "ended_at": 1795499000.0 + i,
+            "service": "billing",
+            "talk_seconds": 12.5,
+        },
+    )
 
 
 class FlakyDatabase:
@@ -75,6 +86,7 @@ async def test_database_outage_then_engine_restart_loses_nothing(tmp_path: Path)
     row = store.get_interaction("1795.3")
     assert row is not None and row.caller_name == "张三" and row.talk_seconds == 12.5
     assert row.started_at == datetime.fromtimestamp(1795499000.0, UTC).replace(
-        tzinfo=row.started_at.tzinfo)
+        tzinfo=row.started_at.tzinfo
+    )
     assert (tmp_path / "journal.jsonl").stat().st_size == 0
     sql.dispose()

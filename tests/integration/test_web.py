@@ -7,12 +7,12 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from cti.simulator import CallerSpec
-from cti.web import make_app
-from cti.webauth import crm_authenticator
 from crm.auth import create_user
 from crm.db import make_engine
 from crm.uow import UnitOfWork
+from cti.simulator import CallerSpec
+from cti.web import make_app
+from cti.webauth import crm_authenticator
 from tests.integration.enginekit import rig, until
 
 
@@ -36,27 +36,43 @@ async def test_status_page_needs_login_and_escapes_caller_names(tmp_path: Path) 
 
                 form = await client.get("/login")
                 csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', await form.text()).group(1)
-                no_csrf = await client.post("/login", data={"username": "boss",
-                                                            "password": "correct-horse"},
-                                            allow_redirects=False)
+                no_csrf = await client.post(
+                    "/login",
+                    data={"username": "boss", "password": "correct-horse"},
+                    allow_redirects=False,
+                )
                 assert no_csrf.status == 403
-                wrong = await client.post("/login", data={"csrf": csrf, "username": "boss",
-                                                          "password": "nope-nope"},
-                                          allow_redirects=False)
+                wrong = await client.post(
+                    "/login",
+                    data={"csrf": csrf, "username": "boss", "password": "nope-nope"},
+                    allow_redirects=False,
+                )
                 assert wrong.status == 302 and "error=1" in wrong.headers["Location"]
-                ok = await client.post("/login", data={"csrf": csrf, "username": "boss",
-                                                       "password": "correct-horse"},
-                                       allow_redirects=False)
+                ok = await client.post(
+                    "/login",
+                    data={"csrf": csrf, "username": "boss", "password": "correct-horse"},
+                    allow_redirects=False,
+                )
                 assert ok.status == 302
                 cookie = ok.cookies["cti_session"]
                 assert cookie["httponly"] and cookie["samesite"] == "Strict"
 
-                cid = r.sim.place_call(CallerSpec(number="13800138000",
-                                                  name="<script>alert(1)</script>",
-                                                  dtmf=["1"], patience=None))
-                await until(lambda: cid in r.engine.model.live()
-                            and r.engine.model.calls[cid].caller_name.startswith("<script"),
-                            10, "the call to be live with its caller name")
+                cid = r.sim.place_call(
+                    CallerSpec(
+                        number="13800138000",
+                        name="<script>alert(1)</script>",
+                        dtmf=["1"],
+                        patience=None,
+                    )
+                )
+                await until(
+                    lambda: (
+                        cid in r.engine.model.live()
+                        and r.engine.model.calls[cid].caller_name.startswith("<script")
+                    ),
+                    10,
+                    "the call to be live with its caller name",
+                )
                 html = await (await client.get("/?lang=en")).text()
                 assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
                 assert "<script>alert(1)" not in html

@@ -38,8 +38,14 @@ def kinds(events: list[ev.DomainEvent]) -> list[str]:
 
 def test_ivr_redirect_call_is_one_call_from_ivr_to_agent() -> None:
     model, out = replay("b_ivr_redirect")
-    assert kinds(out) == ["CallStarted", "IvrEntered", "RecordingStarted", "AgentRinging",
-                          "CallAnswered", "CallEnded"]
+    assert kinds(out) == [
+        "CallStarted",
+        "IvrEntered",
+        "RecordingStarted",
+        "AgentRinging",
+        "CallAnswered",
+        "CallEnded",
+    ]
     assert len({e.call_id for e in out}) == 1
     start = out[0]
     assert isinstance(start, ev.CallStarted) and start.call_id == "1795498539.2"
@@ -67,8 +73,9 @@ def test_app_queue_calls_answered_abandoned_and_ring_no_answer() -> None:
     assert [e.reason for e in ended] == ["completed", "abandoned", "abandoned"]
     assert ended[0].answered_by == "1002"
     queued = [e for e in out if isinstance(e, ev.CallQueued)]
-    assert {q.service for q in queued} == {"support"} and all(q.source == "app_queue"
-                                                               for q in queued)
+    assert {q.service for q in queued} == {"support"} and all(
+        q.source == "app_queue" for q in queued
+    )
     no_answer = [e for e in out if isinstance(e, ev.AgentNoAnswer)]
     assert [(e.agent, e.status) for e in no_answer] == [("1009", "NOANSWER"), ("1009", "CANCEL")]
     rings = [e for e in out if isinstance(e, ev.AgentRinging) and e.agent == "1009"]
@@ -90,19 +97,29 @@ def test_restart_with_live_call_ends_the_call_once() -> None:
     assert len(ended) == 1 and ended[0].answered_by == "1001"
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("Local/1001@agents-0000002a;1", "1001"),
-    ("PJSIP/1001-0000000a", "1001"),
-    ("Local/1002@agents", "1002"),
-    ("PJSIP/alice", "alice"),
-    ("SIP/2001-00000001", "2001"),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("Local/1001@agents-0000002a;1", "1001"),
+        ("PJSIP/1001-0000000a", "1001"),
+        ("Local/1002@agents", "1002"),
+        ("PJSIP/alice", "alice"),
+        ("SIP/2001-00000001", "2001"),
+    ],
+)
 def test_agent_endpoint_from_channel(name: str, expected: str) -> None:
     assert agent_from_channel(name) == expected
 
 
-def _row(uid: str, linked: str, name: str, context: str, app: str, bridge: str = "",
-         number: str = "13800000000") -> SnapshotChannel:
+def _row(
+    uid: str,
+    linked: str,
+    name: str,
+    context: str,
+    app: str,
+    bridge: str = "",
+    number: str = "13800000000",
+) -> SnapshotChannel:
     return SnapshotChannel(uid, linked, name, context, app, "", bridge, number, "张三", 5.0)
 
 
@@ -110,17 +127,40 @@ def test_resync_ends_calls_that_vanished_and_adopts_new_ones() -> None:
     model, _ = replay("b_ivr_redirect")
     assert model.live() == {}
     # a call the model knows, live
-    model.apply(Event("Newchannel", {"Uniqueid": "10.1", "Linkedid": "10.1", "Channel":
-                "Local/s@ivr-entry-00000009;1", "CallerIDNum": "139"}), 100.0)
-    model.apply(Event("Newchannel", {"Uniqueid": "10.2", "Linkedid": "10.1", "Channel":
-                "Local/s@ivr-entry-00000009;2", "CallerIDNum": "139"}), 100.0)
+    model.apply(
+        Event(
+            "Newchannel",
+            {
+                "Uniqueid": "10.1",
+                "Linkedid": "10.1",
+                "Channel": "Local/s@ivr-entry-00000009;1",
+                "CallerIDNum": "139",
+            },
+        ),
+        100.0,
+    )
+    model.apply(
+        Event(
+            "Newchannel",
+            {
+                "Uniqueid": "10.2",
+                "Linkedid": "10.1",
+                "Channel": "Local/s@ivr-entry-00000009;2",
+                "CallerIDNum": "139",
+            },
+        ),
+        100.0,
+    )
     model.begin_resync()
-    out = model.reconcile([
-        _row("20.1", "20.1", "Local/s@ivr-entry-0000000a;1", "caller-sim", "Wait"),
-        _row("20.2", "20.1", "Local/s@ivr-entry-0000000a;2", "connect", "Dial", bridge="b1"),
-        _row("20.3", "20.1", "Local/1002@agents-0000000b;1", "agents", "AppDial", bridge="b1"),
-        _row("20.4", "20.1", "Local/1002@agents-0000000b;2", "agents", "Wait"),
-    ], 200.0)
+    out = model.reconcile(
+        [
+            _row("20.1", "20.1", "Local/s@ivr-entry-0000000a;1", "caller-sim", "Wait"),
+            _row("20.2", "20.1", "Local/s@ivr-entry-0000000a;2", "connect", "Dial", bridge="b1"),
+            _row("20.3", "20.1", "Local/1002@agents-0000000b;1", "agents", "AppDial", bridge="b1"),
+            _row("20.4", "20.1", "Local/1002@agents-0000000b;2", "agents", "Wait"),
+        ],
+        200.0,
+    )
     assert kinds(out) == ["CallEnded", "CallStarted", "CallAnswered"]
     assert out[0].call_id == "10.1" and out[0].reason == "ivr_hangup"
     assert out[1].call_id == "20.1" and out[1].at == 195.0
@@ -139,34 +179,82 @@ def test_resync_does_not_resurrect_a_channel_hung_up_during_the_listing() -> Non
 def test_resync_keeps_a_call_created_while_the_listing_was_built() -> None:
     model = CallModel()
     model.begin_resync()
-    model.apply(Event("Newchannel", {"Uniqueid": "40.1", "Linkedid": "40.1",
-                                     "Channel": "PJSIP/trunk-2", "CallerIDNum": "1"}), 1.0)
+    model.apply(
+        Event(
+            "Newchannel",
+            {
+                "Uniqueid": "40.1",
+                "Linkedid": "40.1",
+                "Channel": "PJSIP/trunk-2",
+                "CallerIDNum": "1",
+            },
+        ),
+        1.0,
+    )
     out = model.reconcile([], 2.0)
     assert out == [] and "40.1" in model.live()
 
 
 def test_hold_and_transfer_events_move_the_call() -> None:
     model = CallModel()
-    model.apply(Event("Newchannel", {"Uniqueid": "1.1", "Linkedid": "1.1",
-                                     "Channel": "PJSIP/trunk-1", "CallerIDNum": "139"}), 0.0)
-    model.apply(Event("Newchannel", {"Uniqueid": "1.2", "Linkedid": "1.1",
-                                     "Channel": "PJSIP/1001-1"}), 1.0)
-    model.apply(Event("DialBegin", {"Uniqueid": "1.1", "Channel": "PJSIP/trunk-1",
-                                    "DestChannel": "PJSIP/1001-1", "DestUniqueid": "1.2"}), 1.0)
-    out = model.apply(Event("DialEnd", {"Uniqueid": "1.1", "Channel": "PJSIP/trunk-1",
-                                        "DestChannel": "PJSIP/1001-1", "DialStatus": "ANSWER"}),
-                      2.0)
+    model.apply(
+        Event(
+            "Newchannel",
+            {
+                "Uniqueid": "1.1",
+                "Linkedid": "1.1",
+                "Channel": "PJSIP/trunk-1",
+                "CallerIDNum": "139",
+            },
+        ),
+        0.0,
+    )
+    model.apply(
+        Event("Newchannel", {"Uniqueid": "1.2", "Linkedid": "1.1", "Channel": "PJSIP/1001-1"}), 1.0
+    )
+    model.apply(
+        Event(
+            "DialBegin",
+            {
+                "Uniqueid": "1.1",
+                "Channel": "PJSIP/trunk-1",
+                "DestChannel": "PJSIP/1001-1",
+                "DestUniqueid": "1.2",
+            },
+        ),
+        1.0,
+    )
+    out = model.apply(
+        Event(
+            "DialEnd",
+            {
+                "Uniqueid": "1.1",
+                "Channel": "PJSIP/trunk-1",
+                "DestChannel": "PJSIP/1001-1",
+                "DialStatus": "ANSWER",
+            },
+        ),
+        2.0,
+    )
     assert kinds(out) == ["CallAnswered"]
     assert kinds(model.apply(Event("Hold", {"Uniqueid": "1.1", "Channel": "x"}), 3.0)) == [
-        "CallHeld"]
+        "CallHeld"
+    ]
     assert kinds(model.apply(Event("Unhold", {"Uniqueid": "1.1", "Channel": "x"}), 5.0)) == [
-        "CallResumed"]
-    out = model.apply(Event("BlindTransfer", {"TransfererUniqueid": "1.2", "Extension": "2000",
-                                              "TransferTargetContext": "cti-ivr"}), 6.0)
+        "CallResumed"
+    ]
+    out = model.apply(
+        Event(
+            "BlindTransfer",
+            {"TransfererUniqueid": "1.2", "Extension": "2000", "TransferTargetContext": "cti-ivr"},
+        ),
+        6.0,
+    )
     assert kinds(out) == ["CallTransferred"] and out[0].target == "2000@cti-ivr"
     # attended: a second call's channel joins a bridge with ours and is folded in
-    model.apply(Event("Newchannel", {"Uniqueid": "2.1", "Linkedid": "2.1",
-                                     "Channel": "PJSIP/1001-2"}), 7.0)
+    model.apply(
+        Event("Newchannel", {"Uniqueid": "2.1", "Linkedid": "2.1", "Channel": "PJSIP/1001-2"}), 7.0
+    )
     model.apply(Event("BridgeEnter", {"Uniqueid": "1.1", "BridgeUniqueid": "B"}), 8.0)
     out = model.apply(Event("BridgeEnter", {"Uniqueid": "2.1", "BridgeUniqueid": "B"}), 8.0)
     assert kinds(out) == ["CallTransferred"] and out[0].merged_call_id == "2.1"
@@ -180,7 +268,7 @@ def test_hold_and_transfer_events_move_the_call() -> None:
 def test_every_trace_leaves_no_live_call(fixtures_dir: Path) -> None:
     for raw in sorted((fixtures_dir / "ami").glob("*.rx.raw")):
         name = raw.name.removesuffix(".rx.raw")
-        model, out = replay(name)
+        _model, out = replay(name)
         started = {e.call_id for e in out if isinstance(e, ev.CallStarted)}
         ended = [e.call_id for e in out if isinstance(e, ev.CallEnded)]
         assert sorted(ended) == sorted(started), name

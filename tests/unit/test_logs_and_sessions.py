@@ -17,8 +17,11 @@ def test_secrets_are_masked_in_structured_logs() -> None:
     setup_logging("DEBUG", buf)
     log = logging.getLogger("t")
     login = encode_action("Login", "1", {"Username": "cti", "Secret": "hunter2"}).decode()
-    log.debug("sent %s", login, extra={"password": "hunter2", "settings": repr(
-        AmiSettings(secret="hunter2"))})
+    log.debug(
+        "sent %s",
+        login,
+        extra={"password": "hunter2", "settings": repr(AmiSettings(secret="hunter2"))},
+    )
     log.info("plain", extra={"call_id": "1.2"})
     out = buf.getvalue()
     assert "hunter2" not in out

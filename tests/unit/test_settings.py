@@ -36,18 +36,33 @@ BASE = """asterisk:
 """
 
 
-@pytest.mark.parametrize("extra,line,needle", [
-    ("agents:\n  - {id: a, name: A, extension: '1', skills: {nope: 1}}\n", 7, "unknown skill 'nope'"),
-    ("skills: [billing]\nagents:\n  - {id: a, name: A, extension: '1', skills: {billing: 11}}\n",
-     8, "outside 1..10"),
-    ("agents:\n  - {id: a, name: A, extension: '1'}\n  - {id: b, name: B, extension: '1'}\n", 8,
-     "already used"),
-    ("wrap_up_seconds: soon\n", 6, "expected a number"),
-    ("colour: blue\n", 6, "unknown key 'colour'"),
-    ("web: {host: x, port: 99999}\n", 6, "outside 0..65535"),
-])
-def test_broken_config_names_file_line_and_key(tmp_path: Path, extra: str, line: int,
-                                               needle: str) -> None:
+@pytest.mark.parametrize(
+    "extra,line,needle",
+    [
+        (
+            "agents:\n  - {id: a, name: A, extension: '1', skills: {nope: 1}}\n",
+            7,
+            "unknown skill 'nope'",
+        ),
+        (
+            "skills: [billing]\n"
+            "agents:\n  - {id: a, name: A, extension: '1', skills: {billing: 11}}\n",
+            8,
+            "outside 1..10",
+        ),
+        (
+            "agents:\n  - {id: a, name: A, extension: '1'}\n  - {id: b, name: B, extension: '1'}\n",
+            8,
+            "already used",
+        ),
+        ("wrap_up_seconds: soon\n", 6, "expected a number"),
+        ("colour: blue\n", 6, "unknown key 'colour'"),
+        ("web: {host: x, port: 99999}\n", 6, "outside 0..65535"),
+    ],
+)
+def test_broken_config_names_file_line_and_key(
+    tmp_path: Path, extra: str, line: int, needle: str
+) -> None:
     path = _write(tmp_path, BASE + extra)
     with pytest.raises(ConfigError) as err:
         load_settings(path)
