@@ -33,9 +33,7 @@ sys.path.insert(0, str(REPO))
 from cti.ami.protocol import AmiParser, Event  # noqa: E402
 from cti.ami.wanted import ENGINE_EVENTS  # noqa: E402
 
-FIXTURES = Path(
-    os.environ.get("CTI_FIXTURES", REPO.parent / "shared" / "fixtures" / "asterisk")
-)
+FIXTURES = Path(os.environ.get("CTI_FIXTURES", REPO.parent / "shared" / "fixtures" / "asterisk"))
 CHUNK = 64 * 1024
 
 Runner = Callable[[Sequence[bytes]], int]
@@ -74,9 +72,10 @@ def run_panoramisk(chunks: Sequence[bytes]) -> int:
             pass
 
     class Factory:
-        events = 0
-        forgetable_actions = ()
-        awaiting_actions: list[object] = []
+        def __init__(self) -> None:
+            self.events = 0
+            self.forgetable_actions: tuple[str, ...] = ()
+            self.awaiting_actions: list[object] = []
 
         def dispatch(self, message: object) -> None:
             self.events += 1

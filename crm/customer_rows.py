@@ -176,7 +176,13 @@ def parse_row(
     if customer.contacts and kind is CustomerKind.INDIVIDUAL:
         first = next(k for k in header.keys if k.startswith("contact") and values.get(k))
         bad(first, "only group customers (kind group/集团) have contacts")
-    return (None, problems) if problems else (customer, [])
+    return (None, in_file_order(header, problems)) if problems else (customer, [])
+
+
+def in_file_order(header: Header, problems: list[Rejection]) -> list[Rejection]:
+    """Sorted by row, then by column as they stand in the file, as the user reads them."""
+    position = {w: i for i, w in enumerate(header.written)}
+    return sorted(problems, key=lambda r: (r.row, position.get(r.column, len(position))))
 
 
 def _split_ascii(part: str) -> list[str]:

@@ -120,11 +120,13 @@ async def _serve(settings: object) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        store = InteractionStore(sql)
         async with Engine(
             settings,
-            CrmSink(InteractionStore(sql)),  # type: ignore[arg-type]
+            CrmSink(store),  # type: ignore[arg-type]
             web_app_factory=lambda e: make_app(e, crm_sql=sql),
             authenticate=crm_authenticator(sql),
+            crm_store=store,
         ) as engine:
             print(
                 f"CTI engine running; web on port {engine.web_port}, FastAGI on {engine.agi_port}",

@@ -176,6 +176,7 @@ async def run_demo(
                 CrmSink(store),
                 web_app_factory=factory,
                 authenticate=crm_authenticator(sql),
+                crm_store=store,
             ) as engine:
                 sim.set_agi_target(sim.config.agi_host, engine.agi_port)
                 await engine.wait_ready(timeout=15)

@@ -24,7 +24,7 @@ from cti.calls import CallModel, SnapshotChannel
 from cti.interactions import InteractionSink, InteractionWriter
 from cti.journal import Journal
 from cti.settings import Settings
-from ivr.hotline import HotlineIvr
+from ivr.wiring import build_ivr
 from routing.executor import RoutingExecutor
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class Engine:
         web_app_factory: Callable[[Engine], Any] | None = None,
         agi_routes: dict[str, Any] | None = None,
         authenticate: Any = None,
+        crm_store: Any = None,
     ) -> None:
         self.authenticate = authenticate
         self.settings = settings
@@ -59,8 +60,9 @@ class Engine:
                 on_disconnect=self._on_disconnect,
                 clock=clock,
             )
-        self.ivr = HotlineIvr(self.model, self.bus, clock=clock)
-        routes = {"ivr": self.ivr, **(agi_routes or {})}
+        # IVR flows from config/ivr (validated here: a broken flow stops the start-up).
+        self.ivr = build_ivr(settings, self.model, self.bus, clock=clock, crm_store=crm_store)
+        routes = {**{route: self.ivr for route in self.ivr.routes}, **(agi_routes or {})}
         self.agi = FastAgiServer(routes, settings.fastagi_host, settings.fastagi_port)
         self.router = RoutingExecutor(
             settings, self.model, self.bus, self._primary_ami, clock=clock

@@ -178,7 +178,10 @@ class Flow:
         """Every prompt id the flow can play (for validation and `cti prompts build`)."""
         out: set[str] = set()
         for node in self.nodes.values():
-            for name in ("prompt", "invalid", "no_input", "not_found", "until_prompt"):
+            names = ["prompt", "invalid", "no_input", "until_prompt"]
+            if isinstance(node, TicketStatusNode):  # elsewhere not_found names a node
+                names.append("not_found")
+            for name in names:
                 value = getattr(node, name, None)
                 if isinstance(value, str):
                     out.add(value)
@@ -212,11 +215,11 @@ def luhn_ok(digits: str) -> bool:
 
 
 def mod11_ok(digits: str) -> bool:
-    """ISO 7064 MOD 11-2 style check digit on the last digit (10 is not keyable: invalid)."""
-    body, check = digits[:-1], int(digits[-1])
-    weights = [2 ** (len(body) - i) % 11 for i in range(len(body))]
-    value = (12 - sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11) % 11
-    return value == check
+    """ISO 7064 MOD 11-2 on the last digit (a check value of 10, "X", is not keyable)."""
+    p = 0
+    for ch in digits[:-1]:
+        p = (p + int(ch)) * 2 % 11
+    return (12 - p) % 11 == int(digits[-1])
 
 
 def checksum_ok(kind: str, digits: str) -> bool:

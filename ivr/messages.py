@@ -175,6 +175,9 @@ class Listen:
     grammar: tuple[str, ...]
     max_seconds: int = 4
     before: tuple[Segment, ...] = ()
+    # Without a usable model for the language the adapter reads keys instead:
+    max_digits: int = 1
+    timeout_ms: int = 5000
 
 
 @dataclass(frozen=True, slots=True)

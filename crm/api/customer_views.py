@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -47,7 +48,8 @@ async def read_upload(request: web.Request, limit: int) -> tuple[bytes, str | No
             data.extend(chunk)
             if len(data) > limit:
                 raise _too_large(limit, len(data))
-        return bytes(data), part.filename
+        # Browsers and aiohttp percent-encode some characters of the name; show it as typed.
+        return bytes(data), unquote(part.filename) if part.filename else None
     raise ValueError("the multipart form has no 'file' part")
 
 

@@ -2,39 +2,105 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
+from multidict import MultiMapping
 
 from crm import reports
 from crm.api.context import ctx, in_thread, reply, when
+from crm.model.cadence import CadenceRule
+from crm.tabular import XLSX_MIME
+from crm.uow import UnitOfWork
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPORT_QUERY = (
+    "format",
+    "since",
+    "until",
+    "tz",
+    "department_id",
+    "min_calls",
+    "min_contacts",
+    "factor",
+    "window_days",
+    "complaints",
+    "complaint_days",
+)
+
+
+def _number(q: MultiMapping[str], name: str, default: float, kind: type = int) -> float:
+    try:
+        return kind(q.get(name, default))  # type: ignore[no-any-return]
+    except ValueError:
+        raise ValueError(f"{name} must be a number") from None
+
+
+def run_report(
+    uow: UnitOfWork, name: str, q: MultiMapping[str], now: datetime
+) -> list[reports.Row]:
+    conn = uow.connection
+    since, until = when(q.get("since")), when(q.get("until"))
+    root = int(q["department_id"]) if "department_id" in q else None
+    subtree = None if root is None else uow.departments.subtree_ids(root)
+    if name.startswith("tickets-by-"):
+        field = name.removeprefix("tickets-by-").replace("-", "_")
+        return reports.tickets_by(conn, field, department_ids=subtree, since=since, until=until)
+    if name == "sla-breaches":
+        return reports.sla_breaches(conn, now, department_ids=subtree)
+    if name == "satisfaction":
+        return reports.followup_satisfaction(conn)
+    if name == "repair-stats":
+        return reports.repair_stats(conn, since=since, until=until, root=root)
+    if name == "tickets-rollup":
+        return reports.tickets_rollup(conn, now, since=since, until=until, root=root)
+    if name == "churn-warnings":
+        rule = CadenceRule(
+            min_contacts=int(_number(q, "min_contacts", 4)),
+            factor=_number(q, "factor", 2.0, float),
+        )
+        return reports.churn_warnings(
+            conn,
+            now,
+            rule=rule,
+            window_days=int(_number(q, "window_days", 90)),
+            complaints=int(_number(q, "complaints", 2)),
+            complaint_days=int(_number(q, "complaint_days", 30)),
+        )
+    if name == "repeat-callers":
+        return reports.repeat_callers(conn, now, int(_number(q, "min_calls", 3)))
+    if name.startswith("calls-by-"):
+        by = name.removeprefix("calls-by-").replace("-", "_")
+        if by == "hour":
+            return reports.calls_by_hour(conn, since or now - timedelta(days=1), until or now)
+        if by == "day":
+            start = since or now - timedelta(days=30)
+            return reports.calls_by_day(conn, start, until or now, reports.zone(q.get("tz")))
+        return reports.calls_by(conn, by, since or now - timedelta(days=30), until or now)
+    raise LookupError(f"report {name}: no such report")
 
 
 async def get_report(request: web.Request) -> web.Response:
     name, q, context = request.match_info["name"], request.query, ctx(request)
     now = context.clock()
+    fmt = q.get("format", "json")
+    if fmt not in ("json", "csv", "xlsx"):
+        raise ValueError(f"format must be json, csv or xlsx, not {fmt!r}")
 
     def work() -> list[reports.Row]:
-        with context.engine.connect() as conn:
-            if name.startswith("tickets-by-"):
-                return reports.tickets_by(conn, name.removeprefix("tickets-by-").replace("-", "_"))
-            if name == "sla-breaches":
-                return reports.sla_breaches(conn, now)
-            if name == "satisfaction":
-                return reports.followup_satisfaction(conn)
-            if name == "calls-by-hour":
-                since = when(q.get("since")) or now - timedelta(days=1)
-                return reports.calls_by_hour(conn, since, when(q.get("until")) or now)
-            if name == "repeat-callers":
-                return reports.repeat_callers(conn, now, int(q.get("min_calls", 3)))
-            raise LookupError(f"report {name}: no such report")
+        with context.uow(write=False) as uow:
+            return run_report(uow, name, q, now)
 
     rows = await in_thread(work)
-    fmt = q.get("format", "json")
+    if fmt == "json":
+        return reply(rows)
+    attachment = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     if fmt == "csv":
-        return web.Response(text=reports.to_csv(rows), content_type="text/csv", charset="utf-8")
-    if fmt == "xlsx":
-        return web.Response(body=reports.to_xlsx(rows, name), content_type=XLSX)
-    return reply(rows)
+        return web.Response(
+            body=reports.to_csv_bytes(rows),
+            content_type="text/csv",
+            charset="utf-8",
+            headers=attachment,
+        )
+    return web.Response(
+        body=reports.to_xlsx(rows, name), content_type=XLSX_MIME, headers=attachment
+    )

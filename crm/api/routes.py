@@ -188,7 +188,12 @@ ROUTES: tuple[Route, ...] = (
         "/reports/{name}",
         report_views.get_report,
         P.REPORT_READ,
-        "tickets-by-{category,state,department-id,priority}, sla-breaches, satisfaction, "
-        "calls-by-hour, repeat-callers; ?format=json|csv|xlsx",
+        "tickets-by-{category,state,department-id,priority} and sla-breaches "
+        "(?department_id= narrows to that subtree), satisfaction, "
+        "tickets-rollup and repair-stats (by department, summed over each subtree), "
+        "calls-by-{hour,day,service,end-reason,queue,direction,disposition} (?tz= for days), "
+        "repeat-callers, churn-warnings; ?format=json|csv|xlsx",
+        query=report_views.REPORT_QUERY,
+        produces=(JSON, CSV, XLSX),
     ),
 )

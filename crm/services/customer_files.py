@@ -16,6 +16,7 @@ from crm.customer_rows import (
     Header,
     customer_row,
     header_for,
+    in_file_order,
     parse_row,
     read_header,
 )
@@ -80,7 +81,7 @@ def import_table(
         customer, problems = parse_row(row, header, cells, plan)
         problems += _account_problems(row, header, cells, taken, first_row_of)
         if problems:
-            report.rejected.extend(problems)
+            report.rejected.extend(in_file_order(header, problems))
         else:
             assert customer is not None
             if customer.account_number:

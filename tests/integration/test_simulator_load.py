@@ -30,7 +30,7 @@ async def test_load_into_the_queue(tmp_path: Path) -> None:
 async def test_load_through_a_fastagi_ivr(tmp_path: Path) -> None:
     async def ivr(c: AgiConn) -> None:
         await c.cmd("ANSWER")
-        await c.cmd("GET DATA silence/1 1000 1")
+        await c.cmd("GET DATA silence/1 3000 1")
 
     agi = AgiServer(ivr)
     port = await agi.start()
@@ -57,6 +57,9 @@ async def read_port(stdout: asyncio.StreamReader) -> int:
     raise AssertionError("cti simulate exited before printing its port")
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 async def test_cti_simulate_answers_a_login(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -72,7 +75,7 @@ async def test_cti_simulate_answers_a_login(tmp_path: Path) -> None:
         "--users",
         "cti:secret",
         stdout=asyncio.subprocess.PIPE,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=REPO,
     )
     assert proc.stdout is not None
     try:

@@ -305,7 +305,8 @@ async def test_report_exports(api: Api) -> None:
     async with api.client.get(
         "/api/reports/tickets-by-state?format=csv", headers=headers
     ) as response:
-        assert (await response.text()).splitlines() == ["state,tickets", "new,1"]
+        text = (await response.read()).decode("utf-8-sig")  # Excel needs the BOM
+        assert text.splitlines() == ["state,tickets", "new,1"]
     async with api.client.get("/api/reports/satisfaction?format=xlsx", headers=headers) as response:
         assert (await response.read())[:2] == b"PK"
     await api.call("GET", "/reports/nope", Role.QA, expect=404)
