@@ -69,9 +69,13 @@ IDENTITY: web.RequestKey[Identity] = web.RequestKey("identity", Identity)
 PUBLIC = ("/health", "/login", "/static/", "/api/")
 
 
-def render(request: web.Request, template: str, **ctx: Any) -> web.Response:
+def _lang(request: web.Request) -> str:
     lang = request.query.get("lang") or request.cookies.get("cti_lang") or "zh"
-    lang = "en" if lang == "en" else "zh"
+    return "en" if lang == "en" else "zh"
+
+
+def render(request: web.Request, template: str, **ctx: Any) -> web.Response:
+    lang = _lang(request)
     ctx.update(
         lang=lang,
         t=lambda key: TEXT.get(key, (key, key))[0 if lang == "zh" else 1],
@@ -190,13 +194,18 @@ async def health(request: web.Request) -> web.Response:
 async def status_page(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     now = time.time()
+    zh = _lang(request) == "zh"
+    services = {
+        s.name: (s.label_zh if zh else s.label_en) or s.name for s in engine.settings.services
+    }
+    agents = {a.extension: a.name for a in engine.settings.agents}
     calls = [
         {
             "caller_number": c.caller_number,
             "caller_name": c.caller_name,
             "state": c.state.value,
-            "service": c.service,
-            "agent": c.answered_by,
+            "service": services.get(c.service, c.service),
+            "agent": agents.get(c.answered_by or "", c.answered_by),
             "duration": int(now - c.started_at),
         }
         for c in engine.model.calls.values()

@@ -310,3 +310,52 @@ async def test_report_exports(api: Api) -> None:
     async with api.client.get("/api/reports/satisfaction?format=xlsx", headers=headers) as response:
         assert (await response.read())[:2] == b"PK"
     await api.call("GET", "/reports/nope", Role.QA, expect=404)
+
+
+async def test_the_new_reports_through_the_api(api: Api) -> None:
+    dept = await api.call(
+        "POST",
+        "/departments",
+        json={"code": "R", "name": "维修部", "kind": "department"},
+        expect=201,
+    )
+    await api.call(
+        "POST",
+        "/tickets",
+        Role.AGENT,
+        expect=201,
+        json={"title": "x", "category": "repair", "department_id": dept["id"]},
+    )
+    await api.call(
+        "PUT",
+        "/interactions/c1",
+        Role.AGENT,
+        expect=201,
+        json={"started_at": "2026-03-02T09:00:00+08:00", "service": "repair"},
+    )
+    window = "since=2026-03-01T00:00:00%2B08:00&until=2026-03-03T00:00:00%2B08:00"
+    days = await api.call("GET", f"/reports/calls-by-day?{window}&tz=Asia/Shanghai", Role.QA)
+    assert [(d["day"], d["calls"]) for d in days] == [("2026-03-02", 1)]
+    services = await api.call("GET", f"/reports/calls-by-service?{window}", Role.QA)
+    assert [(s["service"], s["calls"]) for s in services] == [("repair", 1)]
+    [repairs] = await api.call("GET", "/reports/repair-stats", Role.SUPERVISOR)
+    assert (repairs["name"], repairs["tickets"], repairs["resolved"]) == ("维修部", 1, 0)
+    assert await api.call("GET", "/reports/churn-warnings", Role.QA) == []
+    headers = {"Authorization": f"Bearer {api.tokens[Role.SUPERVISOR]}"}
+    async with api.client.get("/api/reports/tickets-rollup?format=csv", headers=headers) as r:
+        assert r.headers["Content-Disposition"] == 'attachment; filename="tickets-rollup.csv"'
+        assert "维修部" in (await r.read()).decode("utf-8-sig")
+    async with api.client.get("/api/reports/repair-stats?format=xlsx", headers=headers) as r:
+        assert (await r.read())[:2] == b"PK"
+    bad_tz = await api.call("GET", "/reports/calls-by-day?tz=Mars/Base", Role.QA, expect=400)
+    assert "Mars/Base" in bad_tz["detail"]
+    await api.call("GET", "/reports/calls-by-colour", Role.QA, expect=400)
+    await api.call("GET", "/reports/satisfaction?format=pdf", Role.QA, expect=400)
+    await api.call("GET", "/reports/tickets-rollup?department_id=999", Role.QA, expect=404)
+    doc = await api.call("GET", "/openapi.json", Role.QA)
+    report_op = doc["paths"]["/api/reports/{name}"]["get"]
+    assert "text/csv" in report_op["responses"]["200"]["content"]
+    assert {"tz", "department_id"} <= {p["name"] for p in report_op["parameters"]}
+    upload = doc["paths"]["/api/customers/import"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert "413" in upload["responses"]

@@ -41,7 +41,7 @@ op = st.one_of(
     st.tuples(st.just("call"), st.integers(0, 2), st.integers(0, 2), st.sampled_from(("", "zh", "en")),
               st.floats(0, 15)),
     st.tuples(st.just("agent"), st.integers(0, 9), st.sampled_from(
-        ("login", "ready", "not_ready", "logout"))),
+        ("login", "login_ready", "ready", "ready", "not_ready", "logout"))),
     st.tuples(st.just("outcome"), st.integers(0, 50), st.sampled_from(
         ("ring", "answer", "noanswer", "busy", "cancel", "end", "fail"))),
     st.tuples(st.just("time"), st.floats(0, 60)),
@@ -80,8 +80,8 @@ def check_decision(r: Router, offers: list, now: float, refusals: dict) -> None:
                 assert r._refused(agent, call.call_id, now), "a ready agent was left idle"
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(profile, min_size=1, max_size=10), st.lists(op, max_size=120))
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(profile, min_size=1, max_size=10), st.lists(op, min_size=30, max_size=150))
 def test_random_traffic_keeps_every_rule(profiles: list[AgentProfile], ops: list) -> None:
     profiles = [AgentProfile(f"a{i}", f"10{i:02d}", p.skills, p.languages)
                 for i, p in enumerate(profiles)]
@@ -102,8 +102,11 @@ def test_random_traffic_keeps_every_rule(profiles: list[AgentProfile], ops: list
         elif kind == "agent":
             aid = f"a{item[1] % len(profiles)}"
             try:
-                getattr(r, {"login": "login", "ready": "set_ready", "not_ready": "set_not_ready",
-                            "logout": "logout"}[item[2]])(aid, now)
+                if item[2] == "login_ready":
+                    r.login(aid, now, ready=True)
+                else:
+                    getattr(r, {"login": "login", "ready": "set_ready",
+                                "not_ready": "set_not_ready", "logout": "logout"}[item[2]])(aid, now)
             except Exception as exc:  # illegal transitions are refused, with the agent's id
                 assert aid in str(exc)
         elif kind == "time":
@@ -131,11 +134,11 @@ def test_random_traffic_keeps_every_rule(profiles: list[AgentProfile], ops: list
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(1, 600), min_size=1, max_size=4, unique=True),
+@given(st.lists(st.integers(100, 60000), min_size=1, max_size=4, unique=True),
        st.floats(0, 1000), st.integers(1, 4))
 def test_escalation_starts_exactly_at_the_configured_times(
-        afters: list[float], start: float, lower: int) -> None:
-    afters.sort()
+        centis: list[int], start: float, lower: int) -> None:
+    afters = sorted(c / 100 for c in centis)
     steps = tuple(EscalationStep(a, lower_by=1) for a in afters)
     need = 1 + len(afters)  # every step lowers by one: the last reaches level 1
     level = max(1, need - lower)
