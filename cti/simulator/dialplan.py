@@ -3,26 +3,26 @@
 Each step emits the events, fields and order that Asterisk 22.10.1 emitted for it in the
 recorded traces. ``;2`` halves run the dialplan (ivr-entry, hold, connect, queue-entry),
 ``;1`` halves play the caller (caller-sim / caller-wait), agent ``;2`` halves play the phone.
+
+The ``;2`` contexts and the ``;1`` caller script are here; Dial() and the agent legs are in
+``agent_legs.py``, the hangup paths in ``hangups.py``, app_queue in ``queue_calls.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cti.simulator import events as ev
-from cti.simulator.model import Bridge, CallRecord, Channel, Pbx
+from cti.simulator.agent_legs import AgentLegs
+from cti.simulator.leg import FOREVER, AgiRunner, Leg, local_device
+from cti.simulator.model import CallRecord, Channel, Pbx
 from cti.simulator.parties import AgentPhone, CallerSpec
-from cti.simulator.recorder import MixMonitor
 
 if TYPE_CHECKING:
     from cti.simulator.queues import QueueEngine
 
-FOREVER = 10.0**9
 DIAL_VARS = (
     "DIALSTATUS",
     "DIALEDPEERNUMBER",
@@ -38,32 +38,7 @@ DIAL_VARS = (
 )
 
 
-@dataclass(eq=False)
-class Leg:
-    """Runtime of one call: the caller pair, the agent pair being dialled, the bridge."""
-
-    spec: CallerSpec
-    record: CallRecord
-    c1: Channel
-    c2: Channel
-    a1: Channel | None = None
-    a2: Channel | None = None
-    bridge: Bridge | None = None
-    where: str = "ivr"  # ivr | hold | dial | bridged | queue | gone
-    agent: str | None = None
-    dial_started: float = 0.0
-    answered_at: float = 0.0
-    in_agi: bool = False
-    on_originated: Callable[[], None] | None = None
-    queue_waiter: asyncio.Future[None] | None = field(default=None)
-    queue: Any = None
-    queue_member: Any = None
-
-
-AgiRunner = Callable[[Leg, str], Awaitable[str]]
-
-
-class Dialplan:
+class Dialplan(AgentLegs):
     def __init__(
         self,
         pbx: Pbx,
@@ -190,16 +165,6 @@ class Dialplan:
         else:
             await self.hold(leg)
 
-    # -- waiting helpers --------------------------------------------------------------
-    async def wait(self, ch: Channel, seconds: float) -> bool:
-        """Sleep in model seconds; True if a hangup was requested meanwhile."""
-        if ch.hangup_requested.is_set():
-            return True
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds * self.pbx.time_scale):
-                await ch.hangup_requested.wait()
-        return ch.hangup_requested.is_set()
-
     # -- caller half (;1) -------------------------------------------------------------
     def _caller_start(self, leg: Leg, cctx: str) -> None:
         c1 = leg.c1
@@ -268,28 +233,6 @@ class Dialplan:
                 "DTMFEnd", c2, [("Digit", key), ("DurationMs", "100"), ("Direction", "Received")]
             )
             c2.dtmf.put_nowait(key)
-
-    async def c1_hangs_up(self, leg: Leg) -> None:
-        """The caller script ran Hangup() on ;1."""
-        pbx, c1, c2 = self.pbx, leg.c1, leg.c2
-        if leg.where == "bridged":
-            return self.bridged_hangup(leg, from_caller1=True)
-        pbx.soft_hangup(c1, 16)
-        pbx.hangup_request(c2, 16)
-        pbx.hangup(c1, 16)
-        if leg.where != "queue":
-            pbx.device_state(_device(c1), "NOT_INUSE")
-        c2.hangup_requested.set()
-
-    async def c2_hung_up(self, leg: Leg) -> None:
-        """;2's application noticed the hangup request (the ;1 half is already gone)."""
-        pbx, c2 = self.pbx, leg.c2
-        if c2.hungup:
-            return
-        leg.where = "gone"
-        pbx.soft_hangup(c2, 16)
-        pbx.hangup(c2, 16)
-        pbx.device_state(_device(c2), "NOT_INUSE")
 
     # -- ivr-entry --------------------------------------------------------------------
     async def ivr_entry(self, leg: Leg) -> None:
@@ -363,316 +306,5 @@ class Dialplan:
         pbx.hangup(c2, 16)
         pbx.soft_hangup(leg.c1, 16)
         pbx.hangup(leg.c1, 16)
-        pbx.device_state(_device(c2), "NOT_INUSE")
-        pbx.device_state(_device(c2), "NOT_INUSE")
-
-    def start_mixmonitor(self, c2: Channel, path: Path) -> None:
-        if c2.mixmonitor is not None:
-            c2.mixmonitor.close()
-        c2.mixmonitor = MixMonitor(path, self.pbx.now, self.pbx.time_scale)
-        self.pbx.varset(c2, "MIXMONITOR_FILENAME", str(path))
-        self.pbx.chan_event("MixMonitorStart", c2)
-        if c2.bridge is not None:
-            c2.mixmonitor.bridged(True)
-
-    def new_agent_pair(self, leg: Leg, ext: str) -> tuple[Channel, Channel]:
-        pbx, c2 = self.pbx, leg.c2
-        a1, a2 = pbx.new_local_pair(ext, "agents", c2.linkedid, leg.record)
-        a1.role, a2.role = "agent1", "agent"
-        self.legs[a1.name] = leg
-        self.legs[a2.name] = leg
-        leg.a1, leg.a2 = a1, a2
-        pbx.chan_event("Newchannel", a1)
-        pbx.chan_event("Newchannel", a2)
-        return a1, a2
-
-    async def dial(self, leg: Leg, ext: str, ring_for: float) -> str:
-        """Dial(Local/<ext>@agents,<timeout>) from ;2; returns DIALSTATUS."""
-        pbx, c2 = self.pbx, leg.c2
-        leg.where = "dial"
-        leg.agent = ext
-        leg.dial_started = pbx.now()
-        pbx.set_phase(c2, "ringing")
-        a1, a2 = self.new_agent_pair(leg, ext)
-        pbx.varset(a1, "DIALEDPEERNUMBER", f"{ext}@agents")
-        a1.exten = "s"
-        a1.cid_num, a1.cid_name = c2.exten, c2.cid_name
-        a1.conn_num, a1.conn_name = c2.cid_num, c2.cid_name
-        pbx.newexten(a1, "AppDial", "(Outgoing Line)")
-        pbx.newcallerid(a1)
-        pbx.chan_event("NewConnectedLine", a1)
-        pbx.varset(a2, "DIALEDPEERNUMBER", f"{ext}@agents")
-        a2.cid_num, a2.cid_name = c2.cid_num, c2.cid_name
-        a2.conn_num, a2.conn_name = c2.exten, c2.cid_name
-        pbx.newcallerid(a2)
-        pbx.chan_event("NewConnectedLine", a2)
-        pbx.emit(ev.local_bridge(a1, a2, "agents", ext))
-        pbx.emit(ev.dial_event("DialBegin", c2, a1, [("DialString", f"{ext}@agents")]))
-        phone = self.agents.get(ext)
-        answered = asyncio.get_running_loop().create_future()
-        a2.task = pbx.spawn(self.agent_phone(leg, a1, a2, ext, phone, answered))
-        try:
-            async with asyncio.timeout(ring_for * pbx.time_scale):
-                hung = asyncio.ensure_future(c2.hangup_requested.wait())
-                try:
-                    await asyncio.wait({answered, hung}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    hung.cancel()
-        except TimeoutError:
-            pass
-        if answered.done():
-            return "ANSWER"
-        answered.cancel()
-        status = "CANCEL" if c2.hangup_requested.is_set() else "NOANSWER"
-        if a2.task is not None:
-            a2.task.cancel()
-        pbx.emit(ev.dial_event("DialEnd", c2, a1, [("DialStatus", status)]))
-        if status == "NOANSWER":
-            pbx.emit(ev.dial_event("DialEnd", c2, a1, [("DialStatus", "CANCEL")]))
-        pbx.hangup_request(a2, 0)
-        pbx.hangup(a1, 0)
-        pbx.soft_hangup(a2, 0)
-        pbx.hangup(a2, 0)
-        pbx.device_state(f"Local/{ext}@agents", "NOT_INUSE")
-        pbx.device_state(f"Local/{ext}@agents", "NOT_INUSE")
-        leg.a1 = leg.a2 = None
-        pbx.varset(c2, "DIALSTATUS", status)
-        leg.where = "connect"
-        return status
-
-    async def agent_phone(
-        self,
-        leg: Leg,
-        a1: Channel,
-        a2: Channel,
-        ext: str,
-        phone: AgentPhone | None,
-        answered: asyncio.Future[None],
-        app: str = "AppDial",
-    ) -> None:
-        pbx, c2 = self.pbx, leg.c2
-        queued = app == "AppQueue" and self.queues is not None
-        if phone is None or phone.answer_after is None or phone.busy:
-            pbx.newexten(a2, "NoOp", f"agent {ext} rings forever {a2.name}", priority=1)
-            pbx.newexten(a2, "Ringing", "", priority=2)
-            pbx.newstate(a1, 5)
-            pbx.newexten(a1, app, "(Outgoing Line)")
-            pbx.chan_event("NewConnectedLine", a1)
-            pbx.newexten(a2, "Wait", "120", priority=3)
-            pbx.emit(ev.two_channel_event("DialState", c2, a1, [("DialStatus", "RINGING")]))
-            if queued:
-                assert self.queues is not None
-                self.queues.calls.member_ringing(leg)
-            else:
-                pbx.device_state(f"Local/{ext}@agents", "INUSE")
-                pbx.device_state(f"Local/{ext}@agents", "INUSE")
-            await asyncio.sleep(FOREVER)
-            return
-        pbx.newexten(a2, "NoOp", f"agent {ext} answering {a2.name}", priority=1)
-        if phone.answer_after > 0:
-            pbx.newexten(a2, "Ringing", "", priority=2)
-            pbx.newstate(a1, 5)
-            pbx.emit(ev.two_channel_event("DialState", c2, a1, [("DialStatus", "RINGING")]))
-            await pbx.sleep(phone.answer_after)
-        pbx.newexten(a2, "Answer", "", priority=2)
-        pbx.newstate(a2, 6)
-        if queued:
-            assert self.queues is not None
-            pbx.newstate(a1, 6)
-            pbx.newexten(a1, app, "(Outgoing Line)")
-            pbx.chan_event("NewConnectedLine", a1)
-            self.queues.agent_answered(leg, ext)
-        else:
-            pbx.device_state(f"Local/{ext}@agents", "INUSE")
-            pbx.newstate(a1, 6)
-            pbx.device_state(f"Local/{ext}@agents", "INUSE")
-            self.answer_dial(leg, ext)
-        if not answered.done():
-            answered.set_result(None)
-        await pbx.sleep(0.5)
-        if a2.hungup:
-            return
-        prio = 3
-        if phone.tones:
-            pbx.newexten(a2, "PlayTones", "440/300,0/700", priority=3)
-            prio = 4
-        pbx.newexten(a2, "Wait", str(int(phone.talk_time)), priority=prio)
-        await pbx.sleep(phone.talk_time)
-        if a2.hungup:
-            return
-        if phone.tones:
-            pbx.newexten(a2, "StopPlayTones", "", priority=prio + 1)
-            prio += 1
-        pbx.newexten(a2, "Hangup", "", priority=prio + 1)
-        self.agent_hangs_up(leg)
-
-    def answer_dial(self, leg: Leg, ext: str) -> None:
-        pbx, c2 = self.pbx, leg.c2
-        a1 = leg.a1
-        assert a1 is not None
-        pbx.varset(c2, "DIALSTATUS", "ANSWER")
-        pbx.varset(c2, "DIALEDPEERNAME", a1.name)
-        pbx.varset(c2, "DIALEDPEERNUMBER", f"{ext}@agents")
-        pbx.emit(ev.dial_event("DialEnd", c2, a1, [("DialStatus", "ANSWER")]))
-        originated = leg.on_originated
-        if originated is not None:
-            pbx.newstate(c2, 6)
-        bridge = pbx.new_bridge()
-        if originated is not None:
-            leg.on_originated = None
-            originated()
-        a1.exten = ""
-        pbx.newexten(a1, "AppDial", "(Outgoing Line)")
-        self.enter_bridge(leg, bridge)
-
-    def enter_bridge(self, leg: Leg, bridge: Bridge) -> None:
-        pbx, c2, a1 = self.pbx, leg.c2, leg.a1
-        assert a1 is not None
-        leg.bridge = bridge
-        leg.where = "bridged"
-        leg.answered_at = pbx.now()
-        leg.record.agent = leg.agent
-        pbx.set_phase(c2, "connected")
-        pbx.bridge_enter(bridge, a1)
-        pbx.bridge_enter(bridge, c2)
-        pbx.varset(a1, "BRIDGEPEER", c2.name)
-        pbx.varset(c2, "BRIDGEPEER", a1.name)
-        if c2.mixmonitor is not None:
-            c2.mixmonitor.bridged(True)
-
-    def _elapsed_vars(self, leg: Leg) -> None:
-        pbx, c2 = self.pbx, leg.c2
-        now = pbx.now()
-        ans = max(0.0, (now - leg.dial_started) / pbx.time_scale)
-        pbx.varset(c2, "ANSWEREDTIME", str(int(ans)))
-        pbx.varset(c2, "ANSWEREDTIME_MS", str(int(ans * 1000)))
-        pbx.varset(c2, "DIALEDTIME", str(int(ans)))
-        pbx.varset(c2, "DIALEDTIME_MS", str(int(ans * 1000)))
-        pbx.varset(c2, "DIALSTATUS", "ANSWER")
-
-    def agent_hangs_up(self, leg: Leg) -> None:
-        """Agent script Hangup() while bridged (b_ivr_redirect order)."""
-        pbx, c2, a1, a2 = self.pbx, leg.c2, leg.a1, leg.a2
-        assert a1 is not None and a2 is not None
-        if self.queues is not None and leg.queue is not None:
-            return self.queues.calls.agent_hangs_up(leg)
-        if c2.mixmonitor is not None:
-            c2.mixmonitor.bridged(False)
-        pbx.soft_hangup(a2, 16)
-        pbx.hangup_request(a1, 16)
-        pbx.hangup(a2, 16)
-        pbx.varset(a1, "BRIDGEPEER", "")
-        pbx.varset(c2, "BRIDGEPEER", "")
-        pbx.bridge_leave(a1)
-        pbx.hangup(a1, 16)
-        pbx.bridge_leave(c2)
-        self._elapsed_vars(leg)
-        self._caller_pair_down(leg, agent_first=True)
-
-    def _caller_pair_down(self, leg: Leg, *, agent_first: bool) -> None:
-        pbx, c1, c2 = self.pbx, leg.c1, leg.c2
-        leg.where = "gone"
-        self._cancel(c2)
-        self._cancel(c1)
-        pbx.soft_hangup(c2, 16)
-        pbx.varset(c1, "CHANLOCALSTATUS", "ANSWER")
-        pbx.hangup_request(c1, 16)
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
-        if leg.bridge is not None:
-            pbx.bridge_destroy(leg.bridge)
-            leg.bridge = None
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
-        pbx.hangup(c2, 16)
-        pbx.device_state(_device(c2), "NOT_INUSE")
-        pbx.soft_hangup(c1, 16)
-        pbx.hangup(c1, 16)
-        pbx.device_state(_device(c1), "NOT_INUSE")
-
-    def bridged_hangup(self, leg: Leg, *, from_caller1: bool = False, cause: int = 16) -> None:
-        """AMI Hangup of ;2 (or the caller hanging up) while bridged (e_record_hangup)."""
-        pbx, c1, c2, a1, a2 = self.pbx, leg.c1, leg.c2, leg.a1, leg.a2
-        assert a1 is not None and a2 is not None
-        leg.where = "gone"
-        for ch in (c1, c2, a2):
-            self._cancel(ch)
-        if c2.mixmonitor is not None:
-            c2.mixmonitor.bridged(False)
-        if from_caller1:
-            pbx.soft_hangup(c1, cause)
-            pbx.hangup_request(c2, cause)
-        pbx.varset(c2, "BRIDGEPEER", "")
-        pbx.varset(a1, "BRIDGEPEER", "")
-        pbx.bridge_leave(c2)
-        self._elapsed_vars(leg)
-        if from_caller1:
-            pbx.hangup(c1, cause)
-        pbx.soft_hangup(c2, cause)
-        if not from_caller1:
-            pbx.varset(c1, "CHANLOCALSTATUS", "ANSWER")
-            pbx.hangup_request(c1, cause)
-        pbx.bridge_leave(a1)
-        if leg.bridge is not None:
-            pbx.bridge_destroy(leg.bridge)
-            leg.bridge = None
-        pbx.hangup_request(a2, cause)
-        pbx.hangup(a1, cause)
-        pbx.hangup(c2, cause)
-        if not from_caller1:
-            pbx.soft_hangup(c1, cause)
-            pbx.hangup(c1, cause)
-        pbx.soft_hangup(a2, cause)
-        pbx.hangup(a2, cause)
-        for device in (f"Local/{leg.agent}@agents", _device(c2)):
-            pbx.device_state(device, "NOT_INUSE")
-            pbx.device_state(device, "NOT_INUSE")
-
-    def ami_hangup(self, ch: Channel, cause: int) -> None:
-        """AMI Hangup action on any channel of a call."""
-        leg = self.legs.get(ch.name)
-        pbx = self.pbx
-        if leg is None:
-            pbx.soft_hangup(ch, cause)
-            pbx.hangup(ch, cause)
-            return
-        if leg.where == "bridged":
-            return self.bridged_hangup(leg, cause=cause)
-        if leg.where == "queue" and self.queues is not None:
-            return self.queues.caller_hangup(leg, cause)
-        c1, c2 = leg.c1, leg.c2
-        if leg.in_agi:
-            pbx.soft_hangup(c2, cause)
-            c1.hangup_requested.set()
-            pbx.hangup_request(c1, 16)
-            pbx.soft_hangup(c1, 16)
-            self._cancel(c1)
-            pbx.hangup(c1, 16)
-            pbx.device_state(_device(c1), "NOT_INUSE")
-            c2.hangup_requested.set()
-            return
-        self._cancel(c1)
-        self._cancel(c2)
-        if leg.a2 is not None:
-            self._cancel(leg.a2)
-        pbx.soft_hangup(c2, cause)
-        pbx.hangup_request(c1, 0)
-        pbx.soft_hangup(c1, 16)
-        pbx.hangup(c1, 0)
-        if leg.a1 is not None and leg.a2 is not None:
-            pbx.emit(ev.dial_event("DialEnd", c2, leg.a1, [("DialStatus", "CANCEL")]))
-            pbx.hangup_request(leg.a2, 0)
-            pbx.hangup(leg.a1, 0)
-            pbx.soft_hangup(leg.a2, 0)
-            pbx.hangup(leg.a2, 0)
-        pbx.hangup(c2, 0)
-        pbx.device_state(_device(c2), "NOT_INUSE")
-        pbx.device_state(_device(c2), "NOT_INUSE")
-        leg.where = "gone"
-
-    def _cancel(self, ch: Channel) -> None:
-        task = ch.task
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-
-
-def _device(ch: Channel) -> str:
-    return ch.name.rsplit("-", 1)[0]
+        pbx.device_state(local_device(c2), "NOT_INUSE")
+        pbx.device_state(local_device(c2), "NOT_INUSE")
