@@ -20,6 +20,7 @@ API the call engine uses (all synchronous; from asyncio wrap calls in ``asyncio.
     store.find_customer_by_phone(raw_caller_id) -> CustomerCard | None   # any written form
     store.find_customers_by_phone(raw_caller_id) -> list[CustomerCard]
     store.interactions_for_customer(customer_id, limit=20) -> list[InteractionRecord]
+    store.record_playback(username, call_id=linkedid, recording_id=...)  # audit "recording.play"
     engine.dispose()                                     # on shutdown
 
 ``InteractionRecord`` (crm.model.interaction) is a frozen dataclass: call_id, started_at,
@@ -29,5 +30,9 @@ talk_seconds, hold_seconds, wrapup_seconds, end_reason, disposition, notes, reco
 transcript_ref, extra (dict), ticket_ids. Datetimes must be timezone-aware.
 
 Phone normalization lives in crm.phone (``normalize(raw, NumberPlan()) -> PhoneNumber``).
-Everything else goes through ``crm.uow.UnitOfWork`` and the handlers in ``crm.services``.
+Everything else goes through ``crm.uow.UnitOfWork`` and the handlers in ``crm.services``:
+``customer_files`` (CSV/XLSX import with a rejected-row report, export), ``playback``
+(``record_playback``), announcements' ``publish_due`` run by ``crm.scheduler.
+AnnouncementScheduler(engine).run()`` in the engine's TaskGroup, and the report queries in
+``crm.reports`` (calls by day/type, repair statistics, department roll-ups, churn warnings).
 """

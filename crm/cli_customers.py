@@ -53,7 +53,11 @@ class ProgressBar:
 
 
 def import_command(engine: Engine, args: argparse.Namespace) -> int:
-    data = args.file.read_bytes()
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     fmt = TableFormat(args.format) if args.format else guess_format(data, args.file.name)
     try:
         table = read_table(data, fmt)

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from crm.model.customer import Contact, Customer, CustomerKind, Phone
 from crm.model.customer_import import Rejection
@@ -207,8 +208,8 @@ def parse_phones(cell: str, plan: NumberPlan, bad: Callable[[str], None]) -> lis
             item = item.strip()
             if not item:
                 continue
-            label, _, raw = item.rpartition("=")
-            raw, label = raw.strip(), label.strip() or None
+            written_label, _, raw = item.rpartition("=")
+            raw, label = raw.strip(), written_label.strip() or None
             if len(raw) > LIMITS["phone"] or (label and len(label) > LIMITS["label"]):
                 bad(f"{item[:30]!r} is too long for a phone number or its label")
                 continue
@@ -239,7 +240,7 @@ def _contacts(values: dict[str, str], plan: NumberPlan, bad: Complain) -> list[C
                 bad(key + f, "too long")
         if cell["email"] and not _EMAIL.match(cell["email"]):
             bad(key + "email", f"{cell['email']!r} is not an e-mail address")
-        phones = parse_phones(cell["phones"], plan, lambda r, k=key: bad(k + "phones", r))
+        phones = parse_phones(cell["phones"], plan, partial(bad, key + "phones"))
         contacts.append(
             Contact(
                 name=cell["name"],

@@ -13,6 +13,7 @@ from crm.model.customer import CustomerCard
 from crm.model.incident import Incident
 from crm.model.interaction import InteractionRecord
 from crm.phone import NumberPlan, normalize_or_none
+from crm.services.playback import record_playback
 from crm.uow import Clock, UnitOfWork, utc_now
 
 ENGINE_ACTOR = "system:engine"
@@ -59,6 +60,19 @@ class InteractionStore:
             uow.audit(
                 actor, "interaction.link_ticket", "interaction", call_id, {"ticket_id": ticket_id}
             )
+            uow.commit()
+
+    def record_playback(
+        self,
+        actor: str,
+        *,
+        call_id: str | None = None,
+        recording_id: str | int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Audit that ``actor`` started playing a recording (crm.services.playback)."""
+        with self._uow() as uow:
+            record_playback(uow, actor, call_id=call_id, recording_id=recording_id, detail=detail)
             uow.commit()
 
     def get_interaction(self, call_id: str) -> InteractionRecord | None:

@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("action", choices=["check"])
     c.add_argument("--config", required=True, type=Path)
 
+    _ivr_commands(sub)
     sub.add_parser("simulate", help="run the PBX simulator alone", add_help=False)
     sub.add_parser("admin", help="users and demo data", add_help=False)
     return p
@@ -62,7 +63,22 @@ def main(argv: list[str] | None = None) -> int:
         return _config_check(args.config)
     if args.command == "run":
         return _run(args.config)
+    if args.command in ("ivr", "prompts"):
+        return _ivr_main(args)
     return 2
+
+
+def _ivr_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`cti ivr check` and `cti prompts build` (defined in ivr.cli)."""
+    from ivr.cli import add_commands
+
+    add_commands(sub)
+
+
+def _ivr_main(args: argparse.Namespace) -> int:
+    from ivr.cli import main as ivr_main
+
+    return ivr_main(args)
 
 
 def _simulate_main(argv: list[str]) -> int:

@@ -48,6 +48,9 @@ class Engine:
         self.bus = InProcessBus()
         dp = settings.dialplan
         self.model = CallModel(hold_contexts=(dp.hold_context,), agent_contexts=(dp.agent_context,))
+        # IVR flows from config/ivr, validated here (before any file is opened): a broken
+        # flow stops the start-up with file, line and node.
+        self.ivr = build_ivr(settings, self.model, self.bus, clock=clock, crm_store=crm_store)
         self.journal = Journal(settings.journal_path)
         self.writer = InteractionWriter(sink, self.journal)
         self.bus.subscribe(self.writer.on_call_ended, ev.CallEnded)
@@ -60,8 +63,6 @@ class Engine:
                 on_disconnect=self._on_disconnect,
                 clock=clock,
             )
-        # IVR flows from config/ivr (validated here: a broken flow stops the start-up).
-        self.ivr = build_ivr(settings, self.model, self.bus, clock=clock, crm_store=crm_store)
         routes = {**{route: self.ivr for route in self.ivr.routes}, **(agi_routes or {})}
         self.agi = FastAgiServer(routes, settings.fastagi_host, settings.fastagi_port)
         self.router = RoutingExecutor(

@@ -247,6 +247,9 @@ def make_app(
     app.router.add_get("/logout", logout)
     app.router.add_get("/", status_page)
     app.router.add_get("/calls.json", calls_json)
+    from routing.api import mount_routing  # agent states, queues, routing reload
+
+    mount_routing(app, engine)
     if crm_sql is not None:
         from crm.api.app import setup_crm_api
 

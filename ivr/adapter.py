@@ -232,12 +232,11 @@ class _Call:
                                           silence_s=2)
         if reply.digit:
             return m.Keys(self.ivr.clock(), reply.digit)
-        wav = path.with_suffix(".wav")
+        wav = Path(f"{path}.wav")  # not with_suffix: the call id holds a dot
         try:
             heard = await speech.recognize(wav, a.language, a.grammar)
         except (OSError, ValueError, RuntimeError) as exc:  # no file, not PCM, Kaldi refused
-            log.warning("speech not recognized", extra={"call_id": self.call_id,
-                                                        "error": repr(exc)})
+            log.warning("speech not recognized: %r", exc, extra={"call_id": self.call_id})
             return m.Heard(self.ivr.clock(), "", 0.0)
         finally:
             wav.unlink(missing_ok=True)  # the caller's voice is not kept beyond recognition

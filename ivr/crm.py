@@ -75,9 +75,7 @@ class StoreDirectory:
         with self._uow() as uow:
             cid = uow.customers.id_by_account(digits)
             if cid is None:  # "BJ-10000123" keyed as 10000123: compare the digits only
-                cid = next((c.id for c in uow.customers.search(digits, limit=20)
-                            if "".join(ch for ch in (c.account_number or "") if ch.isdigit())
-                            == digits), None)
+                cid = _by_account_digits(uow.connection, digits)
         return None if cid is None else self._info(cid, "account")
 
     def incidents_for_area(self, area: str) -> list[IncidentInfo]:
@@ -110,3 +108,14 @@ class StoreDirectory:
                       {"ticket_id": ticket.id, "reason": "ivr callback"})
             uow.commit()
         return int(ticket.id), int(followup.id or 0)
+
+
+def _by_account_digits(conn: Any, digits: str) -> int | None:
+    from sqlalchemy import select
+
+    from crm.schema import customers
+
+    rows = conn.execute(select(customers.c.id, customers.c.account_number).where(
+        customers.c.account_number.like(f"%{digits}")).limit(20)).all()
+    return next((r[0] for r in rows if "".join(ch for ch in r[1] if ch.isdigit()) == digits),
+                None)

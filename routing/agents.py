@@ -35,6 +35,7 @@ class AgentsMixin:
     ring_timeout: float
 
     def release(self, agent_id: str, now: float) -> None: ...
+    def _hold_for(self, agent: Agent) -> float: ...
     def _timer(self, at: float, kind: str, key: str) -> None: ...
 
     def _init_agents(self, profiles: Iterable[AgentProfile]) -> None:
@@ -64,8 +65,14 @@ class AgentsMixin:
         return agent
 
     # -- the one place states change ------------------------------------------------------
-    def _move(self, agent: Agent, state: AgentState, now: float, call_id: str | None = None,
-              reason: str = "") -> None:
+    def _move(
+        self,
+        agent: Agent,
+        state: AgentState,
+        now: float,
+        call_id: str | None = None,
+        reason: str = "",
+    ) -> None:
         if agent.call_id and agent.call_id != call_id:
             held = self._holding.get(agent.call_id)
             if held is not None:
@@ -82,6 +89,10 @@ class AgentsMixin:
     def _leave_ready(self, agent: Agent) -> None:
         if agent.state == AgentState.READY:
             self.ready.remove(agent)
+
+    def holders(self, call_id: str) -> list[Agent]:
+        """The agents reserved, ringing, on the call or wrapping it up."""
+        return self._agents_on(call_id)
 
     def _agents_on(self, call_id: str) -> list[Agent]:
         return [self.agents[a] for a in tuple(self._holding.get(call_id, ())) if a in self.agents]
@@ -105,12 +116,15 @@ class AgentsMixin:
         if agent is None:
             return
         if kind == "wrap":
-            if agent.state == AgentState.WRAP_UP and agent.wrap_up_until is not None \
-                    and agent.wrap_up_until <= now:
+            if (
+                agent.state == AgentState.WRAP_UP
+                and agent.wrap_up_until is not None
+                and agent.wrap_up_until <= now
+            ):
                 out.wrap_ups_done.append((aid, agent.call_id or ""))
                 self._free(agent, now)
         elif kind == "reserve":
-            if agent.state == AgentState.RESERVED and agent.since + self.reserve_timeout <= now:
+            if agent.state == AgentState.RESERVED and agent.since + self._hold_for(agent) <= now:
                 out.expired.append((aid, agent.call_id or ""))
                 self.release(aid, now)
         elif kind == "ring":
@@ -121,8 +135,10 @@ class AgentsMixin:
     # -- commands (the agent desktop / API) -----------------------------------------------
     def _check(self, agent: Agent, command: str) -> None:
         if agent.state not in ALLOWED[command]:
-            raise RoutingError(agent.id, f"cannot {command.replace('_', ' ')} while "
-                                         f"{agent.state.value.replace('_', ' ')}")
+            raise RoutingError(
+                agent.id,
+                f"cannot {command.replace('_', ' ')} while {agent.state.value.replace('_', ' ')}",
+            )
 
     def login(self, agent_id: str, now: float, *, ready: bool = False) -> None:
         agent = self._get(agent_id)

@@ -1,9 +1,11 @@
-"""Carries the board's offers out through AMI and feeds outcomes back.
+"""Carries the router's decisions out through AMI and feeds Asterisk's outcomes back.
 
-Bus events update the board synchronously; a single task owned by the engine wakes on
-any change (or at the next wrap-up/reservation deadline), asks the board for offers and
-performs them: ``Setvar AGENT`` then ``Redirect`` of the caller's dialplan channel to the
-connect context, exactly what a real Asterisk needs (see the b_ivr_redirect trace).
+Bus events update the router synchronously; one task owned by the engine wakes on any
+change (or at the router's next deadline), asks for a decision and performs it:
+``Setvar AGENT`` then ``Redirect`` of the caller's dialplan channel to the connect context
+(the b_ivr_redirect trace), or an ``Originate`` for a virtual-hold callback. Both actions
+of an offer are written back to back (Asterisk runs one session's actions in order), so
+an offer costs one round trip.
 """
 
 from __future__ import annotations
@@ -12,19 +14,40 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
 
 from cti import events as ev
 from cti.ami.session import AmiError
 from cti.bus import InProcessBus
 from cti.calls import CallModel
 from cti.settings import Settings
-from routing.board import Agent, AgentState, Board, Offer
+from cti.yamlsource import ConfigError
+from routing import config as rcfg
+from routing.model import AgentState, Offer
+from routing.router import Router
 
 log = logging.getLogger(__name__)
 
 
-class AmiSender:
-    async def send(self, action: str, fields: dict[str, str], *, timeout: float | None = None): ...
+class AmiSender(Protocol):
+    async def send(
+        self, action: str, fields: dict[str, str], *, timeout: float | None = None
+    ) -> Any: ...
+
+
+def _call_attributes(skills: tuple[str, ...], known: set[str]) -> tuple[str, tuple[str, ...]]:
+    """The IVR hands skills over as names; ``lang:zh`` names the caller's language. Skills
+    nobody is configured for are dropped: they would keep the caller waiting forever."""
+    language, extra = "", []
+    for s in skills:
+        if s.startswith("lang:"):
+            language = s[5:]
+        elif s in known:
+            extra.append(s)
+        else:
+            log.warning("unknown skill requested; ignored", extra={"skill": s})
+    return language, tuple(extra)
 
 
 class RoutingExecutor:
@@ -36,19 +59,41 @@ class RoutingExecutor:
         ami: Callable[[], AmiSender | None],
         *,
         clock: Callable[[], float] = time.time,
+        config: rcfg.RoutingConfig | None = None,
+        config_path: Path | str | None = None,
     ) -> None:
         self.settings = settings
         self.model = model
         self.bus = bus
         self._ami = ami
         self._clock = clock
-        self.board = Board()
-        for svc in settings.services:
-            self.board.required[svc.name] = dict(svc.skills)
-        for a in settings.agents:
-            self.board.add_agent(Agent(a.id, a.extension, dict(a.skills), since=clock()))
+        self.config_path = config_path if config_path is not None else rcfg.default_path(settings)
+        if config is None:
+            config = (
+                rcfg.load_routing(self.config_path)
+                if self.config_path
+                else rcfg.from_settings(settings)
+            )
+        self.config = config
+        self.router = Router(
+            config.services,
+            config.agents,
+            wrap_up=config.wrap_up,
+            refuse_cooldown=config.refuse_cooldown,
+            reserve_timeout=config.reserve_timeout,
+            ring_timeout=config.ring_timeout,
+            utc_offset=config.utc_offset,
+        )
+        self.router.callback_timeout = config.callback.timeout + 15.0
+        self.board = self.router  # the name the first router had; tests and pages use it
+        if config.agents_start_ready:
+            now = clock()
+            for aid in self.router.agents:
+                self.router.login(aid, now, ready=True)
         self._wake = asyncio.Event()
         self.redirects = 0
+        self.originates = 0
+        self.on_callback_offer: Callable[[str], None] | None = None
         bus.subscribe(
             self._on_event,
             ev.CallQueued,
@@ -56,88 +101,225 @@ class RoutingExecutor:
             ev.CallAnswered,
             ev.AgentNoAnswer,
             ev.CallEnded,
+            ev.AmiResynced,
         )
 
-    def _on_event(self, event: ev.DomainEvent) -> None:
-        b, now = self.board, event.at
-        if isinstance(event, ev.CallQueued):
+    # -- inputs ------------------------------------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        r = self.router
+        if isinstance(event, ev.AmiResynced):
+            self._reconcile(event.at)
+        elif isinstance(event, ev.CallQueued):
             if event.source != "engine":
                 return  # app_queue routes its own callers; we only observe them
-            b.enqueue(event.call_id, event.service, now, event.priority)
+            lang, extra = _call_attributes(event.skills, set(self.config.skills))
+            r.enqueue(
+                event.call_id,
+                event.service,
+                event.at,
+                priority=event.priority,
+                language=lang,
+                extra=extra,
+            )
         elif isinstance(event, ev.AgentRinging):
-            b.ringing(event.agent, event.call_id, now)
+            r.ringing(event.agent, event.call_id, event.at)
         elif isinstance(event, ev.CallAnswered):
-            b.answered(event.agent, event.call_id, now)
+            r.answered(event.agent, event.call_id, event.at)
         elif isinstance(event, ev.AgentNoAnswer):
-            agent = b.agent_by_extension(event.agent)
-            if agent is not None:
-                b.offer_failed(agent.id, event.call_id, now, refused=True)
+            r.no_answer(event.agent, event.call_id, event.at, event.status)
         elif isinstance(event, ev.CallEnded):
-            wrap = self.settings.wrap_up_seconds
-            b.call_ended(event.call_id, event.answered_by, now, wrap)
-            if event.answered_by is not None and wrap <= 0:
-                self.bus.publish_all(self.model.complete_wrap_up(event.call_id, now))
+            done = r.ended(event.call_id, event.at)
+            held = bool(r.holders(event.call_id))
+            if event.answered_by is not None and not held and not done:
+                # Answered by someone routing does not manage: nobody's wrap-up to wait for.
+                done = [("", event.call_id)]
+            self._wrap_ups_done(done, event.at)
         self._wake.set()
 
-    def set_agent_state(self, agent_id: str, state: AgentState) -> None:
-        agent = self.board.agents[agent_id]
-        self.board.set_state(agent, state, self._clock())
+    def _wrap_ups_done(self, done: list[tuple[str, str]], now: float) -> None:
+        for _agent, call_id in done:
+            self.bus.publish_all(self.model.complete_wrap_up(call_id, now))
+
+    def _reconcile(self, now: float) -> None:
+        """After a (re)connect the call model equals Asterisk again: an agent reserved or
+        ringing for a call Asterisk no longer has is freed, never left stuck."""
+        live = self.model.live()
+        for agent in list(self.router.agents.values()):
+            if (
+                agent.state in (AgentState.RESERVED, AgentState.RINGING)
+                and agent.call_id not in live
+            ):
+                call = self.router.calls.get(agent.call_id or "")
+                self.router.offer_failed(
+                    agent.id, agent.call_id or "", now, gone=call is None or call.callback is None
+                )
+
+    # -- agent commands (API) ----------------------------------------------------------
+    def command(self, agent_id: str, action: str, reason: str = "") -> None:
+        """login / logout / ready / not_ready; raises RoutingError when not allowed."""
+        r, now = self.router, self._clock()
+        if action == "login":
+            r.login(agent_id, now)
+            done: list[tuple[str, str]] = []
+        elif action == "ready":
+            done = r.set_ready(agent_id, now)
+        elif action == "not_ready":
+            done = r.set_not_ready(agent_id, now, reason)
+        elif action == "logout":
+            done = r.logout(agent_id, now)
+        else:
+            raise ValueError(f"unknown agent command {action!r}")
+        self._wrap_ups_done(done, now)
         self._wake.set()
 
+    def request_callback(self, call_id: str, number: str) -> bool:
+        """Virtual hold: the waiting caller keeps their place and is called back at their
+        turn; the caller's channel is released by the dialplan (or hangs up)."""
+        call = self.router.calls.get(call_id)
+        if call is None or call.offered_to is not None or not number:
+            return False
+        call.callback = number
+        self._wake.set()
+        return True
+
+    def reload(self) -> rcfg.RoutingConfig:
+        """Re-read the routing file; on error the old configuration stays (and it raises)."""
+        if self.config_path is None:
+            raise ConfigError("<settings>", 0, "", "no routing file to reload")
+        new = rcfg.load_routing(self.config_path)
+        self.apply(new)
+        return new
+
+    def apply(self, new: rcfg.RoutingConfig) -> None:
+        r = self.router
+        r.configure(new.services, new.agents, self._clock())
+        r.wrap_up, r.refuse_cooldown = new.wrap_up, new.refuse_cooldown
+        r.reserve_timeout, r.ring_timeout = new.reserve_timeout, new.ring_timeout
+        self.config = new
+        log.info("routing configuration applied", extra={"source": new.source})
+        self._wake.set()
+
+    # -- the task ----------------------------------------------------------------------
     async def run(self) -> None:
         while True:
-            now = self._clock()
-            for _agent, call_id in self.board.wrap_ups_due(now):
-                self.bus.publish_all(self.model.complete_wrap_up(call_id, now))
-            for agent in self.board.stale_reservations(now):
-                log.warning("reservation expired; agent released", extra={"agent": agent.id})
-            for offer in self.board.offers(now):
-                await self._perform(offer)
-            deadline = self.board.next_deadline()
-            timeout = None if deadline is None else max(0.0, deadline - self._clock())
             self._wake.clear()
+            now = self._clock()
+            d = self.router.decide(now)
+            self._wrap_ups_done(d.wrap_ups_done, now)
+            for agent_id, call_id in d.expired:
+                log.warning(
+                    "reservation expired; agent released",
+                    extra={"agent": agent_id, "call_id": call_id},
+                )
+            for agent_id, call_id in d.overdue:
+                self._check_ringing(agent_id, call_id, now)
+            for call_id in d.callback_offers:
+                if self.on_callback_offer is not None:
+                    self.on_callback_offer(call_id)
+            if d.offers:
+                async with asyncio.TaskGroup() as tg:
+                    for offer in d.offers:
+                        tg.create_task(self._perform(offer))
+                continue  # outcomes of the offers may already allow more
+            deadline = self.router.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - self._clock())
             try:
                 async with asyncio.timeout(timeout):
                     await self._wake.wait()
             except TimeoutError:
                 pass
 
+    def _check_ringing(self, agent_id: str, call_id: str, now: float) -> None:
+        """Watchdog: an agent rings longer than any dial timeout. If the call model (kept
+        equal to Asterisk by events and resyncs) has no ringing leg to them, free them."""
+        agent = self.router.agents.get(agent_id)
+        call = self.model.calls.get(call_id)
+        if agent is None:
+            return
+        if call is None or agent.extension not in call.ringing_agents.values():
+            log.warning(
+                "agent ringing with no leg in Asterisk; released",
+                extra={"agent": agent_id, "call_id": call_id},
+            )
+            self.router.release(agent_id, now)
+
     async def _perform(self, offer: Offer) -> None:
+        if offer.callback is not None:
+            return await self._originate(offer)
         dp = self.settings.dialplan
         channel = self.model.caller_channel(offer.call_id)
         ami = self._ami()
         if channel is None or ami is None:
-            self.board.offer_failed(offer.agent_id, offer.call_id, self._clock(), refused=False)
-            if channel is None:
-                self.board.remove_call(offer.call_id)
-            return
-        try:
-            setvar = await ami.send(
-                "Setvar",
-                {"Channel": channel, "Variable": dp.agent_variable, "Value": offer.extension},
+            self.router.offer_failed(
+                offer.agent_id, offer.call_id, self._clock(), gone=channel is None
             )
-            result = setvar
-            if setvar.ok:
-                result = await ami.send(
-                    "Redirect",
-                    {
-                        "Channel": channel,
-                        "Context": dp.connect_context,
-                        "Exten": "s",
-                        "Priority": "1",
-                    },
-                )
-        except AmiError as exc:
-            log.warning("redirect failed", extra={"call_id": offer.call_id, "error": str(exc)})
-            self.board.offer_failed(offer.agent_id, offer.call_id, self._clock(), refused=False)
             return
+        setvar = {"Channel": channel, "Variable": dp.agent_variable, "Value": offer.extension}
+        redirect = {
+            "Channel": channel,
+            "Context": dp.connect_context,
+            "Exten": "s",
+            "Priority": "1",
+        }
+        # gather starts both in order, so both actions are on the wire before either reply.
+        replies = await asyncio.gather(
+            ami.send("Setvar", setvar), ami.send("Redirect", redirect), return_exceptions=True
+        )
+        for reply in replies:
+            if isinstance(reply, BaseException) and not isinstance(reply, AmiError):
+                raise reply  # cancellation and bugs propagate; only AMI failures are handled
+        errors = [r for r in replies if isinstance(r, AmiError)]
+        if errors:
+            log.warning(
+                "redirect failed", extra={"call_id": offer.call_id, "error": str(errors[0])}
+            )
+            self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
+            self._wake.set()
+            return
+        set_reply, redirect_reply = replies
+        result = redirect_reply if set_reply.ok else set_reply
         if not result.ok:
             # The caller is gone (No such channel) or Asterisk refused: free the agent.
             log.info(
                 "redirect refused",
                 extra={"call_id": offer.call_id, "message": result.response.message},
             )
-            self.board.offer_failed(offer.agent_id, offer.call_id, self._clock(), refused=False)
-            self.board.remove_call(offer.call_id)
+            self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=True)
+            self._wake.set()
             return
         self.redirects += 1
+
+    async def _originate(self, offer: Offer) -> None:
+        cb, dp = self.config.callback, self.settings.dialplan
+        ami = self._ami()
+        if ami is None:
+            self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
+            return
+        number = offer.callback or ""
+        try:
+            result = await ami.send(
+                "Originate",
+                {
+                    "Channel": cb.channel.format(number=number),
+                    "Context": cb.context,
+                    "Exten": cb.exten,
+                    "Priority": "1",
+                    "CallerID": f"<{number}>",
+                    "Timeout": str(int(cb.timeout * 1000)),
+                    "Async": "true",
+                    "Variable": f"{dp.agent_variable}={offer.extension},"
+                    f"CTI_CALLBACK={offer.call_id}",
+                },
+            )
+        except AmiError as exc:
+            log.warning(
+                "callback originate failed", extra={"call_id": offer.call_id, "error": str(exc)}
+            )
+            self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
+            self._wake.set()
+            return
+        if not result.ok:
+            self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
+            self._wake.set()
+            return
+        self.originates += 1

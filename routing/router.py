@@ -71,6 +71,7 @@ class Router(AgentsMixin):
         self.refuse_cooldown = refuse_cooldown
         self.reserve_timeout = reserve_timeout
         self.ring_timeout = ring_timeout
+        self.callback_timeout = 45.0
         self.utc_offset = utc_offset
         self.calls: dict[str, WaitingCall] = {}
         self.groups: dict[tuple[str, int, str, tuple[str, ...]], SortedList] = {}
@@ -129,8 +130,17 @@ class Router(AgentsMixin):
             seq = self._seq
             self.stats.setdefault(service, ServiceStats()).queued += 1
         svc = self.service(service)
-        call = WaitingCall(call_id, service, queued, svc.priority + priority, seq, language,
-                           tuple(sorted(extra)), callback, caller_priority=priority)
+        call = WaitingCall(
+            call_id,
+            service,
+            queued,
+            svc.priority + priority,
+            seq,
+            language,
+            tuple(sorted(extra)),
+            callback,
+            caller_priority=priority,
+        )
         self.calls[call_id] = call
         self._group(call)
         nxt = policy.next_step_at(svc, call, now)
@@ -233,8 +243,11 @@ class Router(AgentsMixin):
             self._drop_call(call_id)
         else:
             self._requeue(call_id)
-        if agent is not None and agent.call_id == call_id and agent.state in (
-                AgentState.RESERVED, AgentState.RINGING):
+        if (
+            agent is not None
+            and agent.call_id == call_id
+            and agent.state in (AgentState.RESERVED, AgentState.RINGING)
+        ):
             self._free(agent, now)
 
     def release(self, agent_id: str, now: float) -> None:
@@ -248,6 +261,9 @@ class Router(AgentsMixin):
 
     def ended(self, call_id: str, now: float) -> list[tuple[str, str]]:
         """Every channel of the call hung up. Returns wrap-ups that ended at once."""
+        waiting = self.calls.get(call_id)
+        if waiting is not None and waiting.callback and waiting.offered_to is None:
+            return []  # virtual hold: the caller hung up on purpose and keeps their place
         call = self._drop_call(call_id)
         if call is not None:
             self.stats.setdefault(call.service, ServiceStats()).abandoned += 1
@@ -277,8 +293,9 @@ class Router(AgentsMixin):
         return call
 
     # -- reload ----------------------------------------------------------------------------
-    def configure(self, services: Iterable[Service], profiles: Iterable[AgentProfile],
-                  now: float) -> None:
+    def configure(
+        self, services: Iterable[Service], profiles: Iterable[AgentProfile], now: float
+    ) -> None:
         """A new routing configuration: agents keep their state and calls their wait."""
         self.services = {s.name: s for s in services}
         for call in list(self.calls.values()):
@@ -415,8 +432,15 @@ class Router(AgentsMixin):
         call.offered_to = agent.id
         self.ready.remove(agent)
         self._move(agent, AgentState.RESERVED, now, call.call_id)
-        self._timer(now + self.reserve_timeout, "reserve", agent.id)
+        self._timer(now + self._hold_for(agent), "reserve", agent.id)
         return Offer(call.call_id, agent.id, agent.extension, call.callback)
+
+    def _hold_for(self, agent: Agent) -> float:
+        """How long an offer may stay reserved before the watchdog takes it back (a
+        callback first dials the customer, so its agent stays reserved meanwhile)."""
+        call = self.calls.get(agent.call_id or "")
+        extra = self.callback_timeout if call is not None and call.callback else 0.0
+        return self.reserve_timeout + extra
 
     def _run_timers(self, now: float, out: Decision) -> None:
         timers = self._timers
@@ -428,8 +452,12 @@ class Router(AgentsMixin):
                     continue
                 svc = self.service(call.service)
                 steps = policy.step_in_force(svc, call.queued_at, now)
-                if steps and svc.escalation[steps - 1].offer_callback \
-                        and not call.callback_offered and call.callback is None:
+                if (
+                    steps
+                    and svc.escalation[steps - 1].offer_callback
+                    and not call.callback_offered
+                    and call.callback is None
+                ):
                     call.callback_offered = True
                     out.callback_offers.append(key)
                 if call.offered_to is None:

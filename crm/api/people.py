@@ -121,6 +121,9 @@ async def post_department(request: web.Request) -> web.Response:
 
 async def get_audit(request: web.Request) -> web.Response:
     q = request.query
+    limit = int(q.get("limit", 200))
+    if not 1 <= limit <= 1000:
+        raise ValueError("limit must be between 1 and 1000")
 
     def work() -> object:
         with ctx(request).uow(write=False) as uow:
@@ -131,7 +134,7 @@ async def get_audit(request: web.Request) -> web.Response:
                 action=q.get("action"),
                 since=when(q.get("since")),
                 until=when(q.get("until")),
-                limit=min(int(q.get("limit", 200)), 1000),
+                limit=limit,
             )
 
     return reply(await in_thread(work))

@@ -38,7 +38,14 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/users", people.post_user, P.USER_ADMIN, "Create a user"),
     Route("GET", "/departments", people.get_departments, P.TICKET_READ, "List departments"),
     Route("POST", "/departments", people.post_department, P.ORG_WRITE, "Add a department"),
-    Route("GET", "/audit", people.get_audit, P.AUDIT_READ, "Query the audit log"),
+    Route(
+        "GET",
+        "/audit",
+        people.get_audit,
+        P.AUDIT_READ,
+        "Query the audit log, newest first; since is inclusive, until exclusive",
+        query=("actor", "object_type", "object_id", "action", "since", "until", "limit"),
+    ),
     Route("GET", "/customers", people.get_customers, P.CUSTOMER_READ, "Search customers"),
     Route("POST", "/customers", people.post_customer, P.CUSTOMER_WRITE, "Add a customer"),
     Route(

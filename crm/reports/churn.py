@@ -34,7 +34,7 @@ def churn_warnings(
         )
     ):
         calls.setdefault(customer_id, []).append(started)
-    complained = dict(
+    complained: dict[int, int] = dict(
         conn.execute(
             select(tickets.c.customer_id, func.count())
             .where(

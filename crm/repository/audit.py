@@ -16,16 +16,24 @@ class AuditRepository:
         self._conn = connection
 
     def add(self, entry: AuditEntry) -> None:
-        self._conn.execute(
-            insert(audit_log).values(
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                object_type=entry.object_type,
-                object_id=entry.object_id,
-                detail=entry.detail,
+        self.add_many([entry])
+
+    def add_many(self, entries: list[AuditEntry]) -> None:
+        if entries:
+            self._conn.execute(
+                insert(audit_log),
+                [
+                    {
+                        "at": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "object_type": e.object_type,
+                        "object_id": e.object_id,
+                        "detail": e.detail,
+                    }
+                    for e in entries
+                ],
             )
-        )
 
     def query(
         self,

@@ -38,13 +38,23 @@ class CustomerRepository:
         self._conn = connection
 
     def add(self, customer: Customer, now: datetime) -> int:
-        customer.created_at = customer.created_at or now
-        customer.updated_at = now
-        customer.id = self._conn.execute(
-            insert(customers).values(**_row(customer)).returning(customers.c.id)
-        ).scalar_one()
-        self._write_children(customer)
-        return customer.id
+        return self.add_many([customer], now)[0]
+
+    def add_many(self, batch: list[Customer], now: datetime) -> list[int]:
+        """Insert customers with their children in a few statements per batch (imports)."""
+        if not batch:
+            return []
+        for customer in batch:
+            customer.created_at = customer.created_at or now
+            customer.updated_at = now
+        ids = self._conn.execute(
+            insert(customers).returning(customers.c.id, sort_by_parameter_order=True),
+            [_row(c) for c in batch],
+        ).scalars()
+        for customer, customer_id in zip(batch, ids, strict=True):
+            customer.id = customer_id
+        self._write_children(batch)
+        return [c.id for c in batch if c.id is not None]
 
     def save(self, customer: Customer, now: datetime) -> None:
         """Replace the customer's row and children with ``customer``'s state."""
@@ -63,24 +73,25 @@ class CustomerRepository:
         self._conn.execute(update(customers).where(customers.c.id == customer.id).values(values))
         for table in (phone_numbers, contacts, customer_tags):
             self._conn.execute(delete(table).where(table.c.customer_id == customer.id))
-        self._write_children(customer)
+        self._write_children([customer])
 
-    def _write_children(self, customer: Customer) -> None:
-        cid = customer.id
-        if customer.tags:
-            self._conn.execute(
-                insert(customer_tags), [{"customer_id": cid, "tag": t} for t in customer.tags]
-            )
-        phones = [_phone_row(cid, None, p) for p in customer.phones]
-        for contact in customer.contacts:
-            contact.id = self._conn.execute(
-                insert(contacts)
-                .values(
-                    customer_id=cid, name=contact.name, title=contact.title, email=contact.email
-                )
-                .returning(contacts.c.id)
-            ).scalar_one()
-            phones.extend(_phone_row(cid, contact.id, p) for p in contact.phones)
+    def _write_children(self, batch: list[Customer]) -> None:
+        tags = [{"customer_id": c.id, "tag": t} for c in batch for t in sorted(c.tags)]
+        if tags:
+            self._conn.execute(insert(customer_tags), tags)
+        people = [(c, contact) for c in batch for contact in c.contacts]
+        if people:
+            ids = self._conn.execute(
+                insert(contacts).returning(contacts.c.id, sort_by_parameter_order=True),
+                [
+                    {"customer_id": c.id, "name": p.name, "title": p.title, "email": p.email}
+                    for c, p in people
+                ],
+            ).scalars()
+            for (_, contact), contact_id in zip(people, ids, strict=True):
+                contact.id = contact_id
+        phones = [_phone_row(c.id, None, p) for c in batch for p in c.phones]
+        phones += [_phone_row(c.id, x.id, p) for c, x in people for p in x.phones]
         if phones:
             self._conn.execute(insert(phone_numbers), phones)
 

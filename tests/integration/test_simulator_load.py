@@ -30,7 +30,9 @@ async def test_load_into_the_queue(tmp_path: Path) -> None:
 async def test_load_through_a_fastagi_ivr(tmp_path: Path) -> None:
     async def ivr(c: AgiConn) -> None:
         await c.cmd("ANSWER")
-        await c.cmd("GET DATA silence/1 3000 1")
+        # A long digit timeout: the caller keys 2 s (scaled) after the answer, and a busy
+        # machine must not turn that into a timeout.
+        await c.cmd("GET DATA silence/1 20000 1")
 
     agi = AgiServer(ivr)
     port = await agi.start()

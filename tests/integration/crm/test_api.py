@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -44,12 +45,19 @@ class Api:
 
 @pytest.fixture
 async def api(engine: Engine) -> AsyncIterator[Api]:
+    async with open_api(engine) as opened:
+        yield opened
+
+
+@asynccontextmanager
+async def open_api(engine: Engine, **options: Any) -> AsyncIterator[Api]:
+    """The API on a test server with one logged-in user per role (``u_<role>``)."""
     with UnitOfWork(engine) as uow:
         for role in Role:
             create_user(uow, username=f"u_{role.value}", password=PASSWORD, role=role, hasher=FAST)
         uow.commit()
     app = web.Application()
-    setup_crm_api(app, engine=engine, hasher=FAST)
+    setup_crm_api(app, engine=engine, hasher=FAST, **options)
     client = TestClient(TestServer(app))
     await client.start_server()
     try:

@@ -7,16 +7,11 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from crm.api import setup_crm_api
-from crm.auth import create_user
 from crm.model.organization import Role
-from crm.uow import UnitOfWork
-from tests.integration.crm.test_api import FAST, PASSWORD, Api
+from tests.integration.crm.test_api import Api, open_api
 
 LIMIT = 4096
 CSV = (
@@ -29,25 +24,8 @@ CSV = (
 
 @pytest.fixture
 async def api(engine: Engine) -> AsyncIterator[Api]:
-    with UnitOfWork(engine) as uow:
-        for role in Role:
-            create_user(uow, username=f"u_{role.value}", password=PASSWORD, role=role, hasher=FAST)
-        uow.commit()
-    app = web.Application()
-    setup_crm_api(app, engine=engine, hasher=FAST, upload_limit=LIMIT)
-    client = TestClient(TestServer(app))
-    await client.start_server()
-    try:
-        tokens = {}
-        for role in Role:
-            async with client.post(
-                "/api/login", json={"username": f"u_{role.value}", "password": PASSWORD}
-            ) as response:
-                tokens[role] = (await response.json())["token"]
-        client.session.cookie_jar.clear()
-        yield Api(client, tokens)
-    finally:
-        await client.close()
+    async with open_api(engine, upload_limit=LIMIT) as opened:
+        yield opened
 
 
 def _auth(api: Api, role: Role) -> dict[str, str]:
