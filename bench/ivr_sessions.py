@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -24,17 +25,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cti import events as ev
-from cti.crm_sink import CrmSink
-from cti.demo import demo_settings
-from cti.engine import Engine
-from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
 from crm.db import create_schema, make_engine
 from crm.model.customer import Customer
 from crm.services.customers import add_customer, make_phone
 from crm.services.incidents import open_incident
 from crm.store import InteractionStore
 from crm.uow import UnitOfWork
+from cti import events as ev
+from cti.crm_sink import CrmSink
+from cti.demo import demo_settings
+from cti.engine import Engine
+from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
 
 AREAS = ["北京/朝阳区", "北京/海淀区", "上海/浦东新区", "广东/广州/天河区"]
 # (language key, menu key): Chinese, English, wait for the default; every service
@@ -88,25 +89,40 @@ async def run(sessions: int, workdir: Path, time_scale: float = 0.01) -> dict[st
                                 for p in f.prompts() for lang in f.languages})
             done: set[str] = set()
             queued: dict[str, str] = {}
-            engine.bus.subscribe(lambda e: queued.__setitem__(e.call_id, e.service),
-                                 ev.CallQueued)
-            engine.bus.subscribe(lambda e: done.add(e.call_id), ev.CallEnded)
+            through_ivr, all_ended = asyncio.Event(), asyncio.Event()
+            ids: list[str] = []
+
+            def on_queued(e: ev.CallQueued) -> None:
+                queued[e.call_id] = e.service
+                check()
+
+            def on_ended(e: ev.CallEnded) -> None:
+                done.add(e.call_id)
+                check()
+
+            def check() -> None:
+                if len(ids) == sessions and set(ids) <= set(queued) | done:
+                    through_ivr.set()
+                if len(ids) == sessions and set(ids) <= done:
+                    all_ended.set()
+
+            engine.bus.subscribe(on_queued, ev.CallQueued)
+            engine.bus.subscribe(on_ended, ev.CallEnded)
             async with engine:
                 sim.set_agi_target(sim.config.agi_host, engine.agi_port)
                 await engine.wait_ready(timeout=15)
                 started = time.monotonic()
-                ids = [sim.place_call(CallerSpec(
+                ids += [sim.place_call(CallerSpec(
                     f"1390000{i:04d}", f"客户{i}", dtmf=PATHS[i % len(PATHS)], patience=300.0,
                     variables={"IVR_SCRIPT": "hotline"})) for i in range(sessions)]
-                deadline = time.monotonic() + 120 + sessions * 0.5
-                while engine.ivr.sessions < sessions or len(set(ids) & (
-                        set(queued) | done)) < sessions:
-                    if time.monotonic() > deadline:
-                        break
-                    await asyncio.sleep(0.02)  # polling a counter, not synchronizing
+                limit = 120 + sessions * 0.5
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(limit):
+                        await through_ivr.wait()
                 ivr_seconds = time.monotonic() - started
-                while len(set(ids) & done) < sessions and time.monotonic() < deadline:
-                    await asyncio.sleep(0.05)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(limit):
+                        await all_ended.wait()
                 await engine.writer.drain(timeout=30)
                 ivr = engine.ivr
                 return {

@@ -145,6 +145,11 @@ def parse_row(
             bad(key, f"longer than {LIMITS[limit or key]} characters")
         return value
 
+    for i, cell in enumerate(cells):
+        unnamed = i >= len(header.keys) or not header.written[i].strip()
+        if unnamed and cell.strip():
+            # Dropping it would lose data without a word; the user must name the column.
+            problems.append(Rejection(row, f"column {i + 1}", "a value under no header"))
     name = text("name")
     if name is None:
         bad("name", "a customer needs a name")
@@ -182,8 +187,15 @@ def parse_row(
 
 def in_file_order(header: Header, problems: list[Rejection]) -> list[Rejection]:
     """Sorted by row, then by column as they stand in the file, as the user reads them."""
-    position = {w: i for i, w in enumerate(header.written)}
-    return sorted(problems, key=lambda r: (r.row, position.get(r.column, len(position))))
+    position = {w: i for i, w in enumerate(header.written) if w.strip()}
+
+    def place(r: Rejection) -> tuple[int, int]:
+        if r.column in position:
+            return r.row, position[r.column]
+        number = r.column.removeprefix("column ")
+        return r.row, int(number) - 1 if number.isdigit() else len(header.written)
+
+    return sorted(problems, key=place)
 
 
 def _split_ascii(part: str) -> list[str]:

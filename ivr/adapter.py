@@ -239,7 +239,8 @@ class _Call:
             log.warning("speech not recognized: %r", exc, extra={"call_id": self.call_id})
             return m.Heard(self.ivr.clock(), "", 0.0)
         finally:
-            wav.unlink(missing_ok=True)  # the caller's voice is not kept beyond recognition
+            # The caller's voice is not kept beyond recognition.
+            await asyncio.to_thread(wav.unlink, missing_ok=True)
         return m.Heard(self.ivr.clock(), heard.text, heard.confidence)
 
     async def _crm(self, a: m.Action) -> m.Input:

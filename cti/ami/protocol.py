@@ -180,14 +180,9 @@ class AmiParser:
         out: list[Message] = []
         pos = 0
         if self._want_greeting:
-            nl = buf.find(b"\n", self._searched)
-            if nl < 0:
-                self._keep(buf, 0)
-                self._searched = len(buf)
-                return out
+            nl = buf.find(b"\n")  # the banner ends in ``data``: bytes before had no LF
             line = bytes(buf[:nl]).rstrip(b"\r")
             self._want_greeting = False
-            self._searched = 0
             pos = nl + 1
             if line.startswith(GREETING_PREFIX):
                 out.append(Greeting(line.decode("utf-8", "replace")))

@@ -36,7 +36,9 @@ async def test_load_through_a_fastagi_ivr(tmp_path: Path) -> None:
 
     agi = AgiServer(ivr)
     port = await agi.start()
-    cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path)
+    # Slower model time than the other tests: the caller keys 2 s (model) after the
+    # answer, and the FastAGI session must be in GET DATA by then even on a busy machine.
+    cfg = SimConfig(agi_port=port, time_scale=0.1, recordings_dir=tmp_path)
 
     def caller(i: int) -> CallerSpec:
         return CallerSpec(f"1390000{i:04d}", f"L{i}", entry="ivr", dtmf=["1"], patience=1)

@@ -117,12 +117,24 @@ def reference(
 # -- inputs ------------------------------------------------------------------------------
 
 
+# Asterisk 22 answers commands with Output: headers; older ones sent these blocks.
+LEGACY_BLOCKS = [
+    b"Response: Follows\r\nPrivilege: Command\r\nActionID: c1\r\n"
+    b"Channel              Location             State   Application(Data)\n"
+    b"System uptime: 5 minutes\n\n1 active channel\n--END COMMAND--\r\n\r\n",
+    b"Response: Follows\r\nActionID: c2\r\nNo such command\n--END COMMAND--\r\n\r\n",
+    b"Response: Follows\r\nActionID: c3\r\n--END COMMAND--\r\n\r\n",
+    b"Response: Follows\nActionID: c4\nline one\nline two--END COMMAND--\n\n",
+]
+
+
 @functools.cache
 def corpus() -> list[bytes]:
-    """Distinct messages (with their blank line) from every trace."""
+    """Distinct messages (with their blank line) from the traces, and legacy blocks."""
     data = b"".join(c.data for t in ("a_basic", "c_queue", "b3_agi_errors") for c in connections(t))
     data += capture("f2_restart_live_call") + capture("d_burst")[:300_000]
-    return sorted({m + b"\r\n\r\n" for m in data.split(b"\r\n\r\n") if m})
+    found = sorted({m + b"\r\n\r\n" for m in data.split(b"\r\n\r\n") if m})
+    return found + LEGACY_BLOCKS * (len(found) // 200)
 
 
 TOKENS = [
@@ -178,6 +190,9 @@ def mutate(rng: random.Random, data: bytearray, messages: list[bytes]) -> None:
         data[at:at] = b"X-Huge: " + b"y" * rng.choice([100, 1000, CAP - 20, CAP, 3 * CAP])
     elif op == 6:
         data[:] = data.replace(b"\r\n\r\n", b"\r\n", rng.randint(1, 3))  # lost blank line
+    elif op == 7 and rng.random() < 0.5:
+        extra = rng.choice([b"\r\n", b"\r", b"\n", b"\r\n\r\n"])  # stray blank lines
+        data[:] = data.replace(b"\r\n\r\n", b"\r\n\r\n" + extra, rng.randint(1, 4))
     elif op == 7:
         data[:] = data.replace(b"\r\n", b"\n", rng.randint(1, 40))  # bare LF
     elif op == 8:

@@ -529,6 +529,18 @@ def test_skip_events_drops_the_named_ones_and_wins_over_only_events() -> None:
     assert both.skipped == 5
 
 
+def test_a_peer_inventing_event_names_does_not_break_the_filter() -> None:
+    names = [f"Made{i}" for i in range(3000)]
+    data = b"".join(f"Event: {name}\r\nN: 1\r\n\r\n".encode() for name in names)
+    parser = AmiParser(expect_greeting=False, only_events=names[::7])
+    for chunk in random_chunks(data, 6, 1, 5000):
+        parser.feed(chunk)
+    data += b"Event: Made7\r\n\r\n"
+    kept = [m.name for m in parse([data], expect_greeting=False, only_events=names[::7])]
+    assert kept == [*names[::7], "Made7"]
+    assert parser.skipped == len(names) - len(names[::7])
+
+
 def test_parse_message_is_the_same_parser() -> None:
     assert parse_message(b"Event: A\r\nB: c\r\nB: d") == Event(
         "A", {"Event": "A", "B": "c"}, {"B": ("c", "d")}

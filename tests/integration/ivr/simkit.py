@@ -10,18 +10,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cti import events as ev
-from cti.ami.session import backoff
-from cti.crm_sink import CrmSink
-from cti.engine import Engine
-from cti.settings import Settings
-from cti.simulator import AgentPhone, SimConfig, Simulator
 from crm.db import create_schema, make_engine
 from crm.model.customer import Customer
 from crm.services.customers import add_customer, make_phone
 from crm.services.incidents import open_incident
 from crm.store import InteractionStore
 from crm.uow import UnitOfWork
+from cti import events as ev
+from cti.ami.session import backoff
+from cti.crm_sink import CrmSink
+from cti.engine import Engine
+from cti.settings import Settings
+from cti.simulator import AgentPhone, SimConfig, Simulator
 from ivr.flow import FlowSet
 from tests.integration.enginekit import Rig, settings_for
 from tests.unit.ivr.helpers import OPEN_AT
@@ -52,7 +52,7 @@ def at(epoch: float) -> datetime:
 
 
 @contextlib.asynccontextmanager
-async def ivr_rig(tmp: Path, *, settings: Settings | None = None, time_scale: float = 0.01,
+async def ivr_rig(tmp: Path, *, settings: Settings | None = None, time_scale: float = 0.03,
                   people: Iterable[dict[str, Any]] = (), incidents: Iterable[dict[str, Any]] = (),
                   crm: bool = True, agent_talk: float = 5.0) -> AsyncIterator[Rig]:
     settings = settings or settings_for(tmp)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from crm.schema import followups, tickets
 from cti import events as ev
 from cti.simulator import CallerSpec
-from crm.schema import followups, tickets
 from tests.integration.enginekit import until
 from tests.integration.ivr.simkit import at, ivr_rig
 from tests.unit.ivr.helpers import OPEN_AT

@@ -118,6 +118,16 @@ def test_contacts_belong_to_group_customers_only() -> None:
     assert problems == [Rejection(2, "contact2_name", "a contact needs a name")]
 
 
+def test_a_value_under_no_header_is_refused_not_dropped() -> None:
+    _, problems = _parse(["name", "", "phones"], ["x", "lost?", "13800138000", "extra"])
+    assert problems == [
+        Rejection(2, "column 2", "a value under no header"),
+        Rejection(2, "column 4", "a value under no header"),
+    ]
+    customer, problems = _parse(["name", "", "import_errors"], ["x", "", "old reason"])
+    assert problems == [] and customer is not None
+
+
 def test_over_long_values_are_refused() -> None:
     _, problems = _parse(["name", "grade"], ["x" * 201, "g" * 33])
     assert [p.column for p in problems] == ["name", "grade"]
