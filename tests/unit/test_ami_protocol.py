@@ -447,14 +447,15 @@ def test_greeting_then_messages_in_one_read() -> None:
 # -- size cap --------------------------------------------------------------------------
 
 
-def _message_of(size: int) -> bytes:
+def _message_of(size: int, eol: bytes = b"\r\n") -> bytes:
     """An event taking exactly ``size`` bytes on the wire, its blank line included."""
-    head = b"Event: Big\r\nData: "
-    return head + b"x" * (size - len(head) - 4) + b"\r\n\r\n"
+    head = b"Event: Big" + eol + b"Data: "
+    return head + b"x" * (size - len(head) - 2 * len(eol)) + eol + eol
 
 
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"], ids=["crlf", "lf"])
 @pytest.mark.parametrize("cut", ["whole", "bytewise", "chunks"])
-def test_message_at_the_cap_parses_and_one_byte_more_raises(cut: str) -> None:
+def test_message_at_the_cap_parses_and_one_byte_more_raises(cut: str, eol: bytes) -> None:
     cap = 4096
 
     def chunks(data: bytes) -> Iterable[bytes]:
@@ -462,14 +463,16 @@ def test_message_at_the_cap_parses_and_one_byte_more_raises(cut: str) -> None:
             return [data]
         return bytewise(data) if cut == "bytewise" else random_chunks(data, 1, 1, 900)
 
-    ok = _message_of(cap) + b"Event: Next\r\n\r\n"
+    ok = _message_of(cap, eol) + b"Event: Next" + eol + eol
     parser = AmiParser(expect_greeting=False, max_message_size=cap)
     messages = feed(parser, chunks(ok))
     assert [m.name for m in messages if isinstance(m, Event)] == ["Big", "Next"]
+    big = messages[0]
+    assert isinstance(big, Event) and len(big["Data"]) == cap - 16 - 3 * len(eol)
 
     parser = AmiParser(expect_greeting=False, max_message_size=cap)
     with pytest.raises(RemoteProtocolError):
-        for chunk in chunks(b"Event: Small\r\n\r\n" + _message_of(cap + 1)):
+        for chunk in chunks(b"Event: Small" + eol + eol + _message_of(cap + 1, eol)):
             parser.feed(chunk)
             assert parser.buffered <= cap
     assert parser.buffered == 0

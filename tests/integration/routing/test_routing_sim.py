@@ -18,7 +18,14 @@ from cti.settings import AgentConfig, ServiceConfig
 from cti.simulator import AgentPhone, CallerSpec
 from routing import policy
 from routing.config import RoutingConfig
-from routing.model import AgentProfile, AgentState, EscalationStep, Service, Strategy
+from routing.model import (
+    AgentProfile,
+    AgentState,
+    EscalationStep,
+    Service,
+    Strategy,
+    WaitingCall,
+)
 from tests.integration.enginekit import rig, settings_for, until
 
 SKILLS = ("billing", "repair", "installation", "complaint", "general")
@@ -77,8 +84,9 @@ async def test_thousand_calls_five_services_fifty_agents(tmp_path: Path) -> None
             service, lang = plan.setdefault(e.call_id, (rng.choice(SKILLS),
                                                         rng.choice(("zh", "en", ""))))
             skills = (f"lang:{lang}",) if lang else ()
-            r.engine.bus.publish_all(r.engine.model.queue(e.call_id, service, e.at,
-                                                          skills=skills, priority=rng.randint(0, 1)))
+            queued = r.engine.model.queue(e.call_id, service, e.at, skills=skills,
+                                          priority=rng.randint(0, 1))
+            r.engine.bus.publish_all(queued)
 
         def watch(e: ev.DomainEvent) -> None:
             if isinstance(e, ev.CallQueued):
@@ -127,9 +135,7 @@ async def test_thousand_calls_five_services_fifty_agents(tmp_path: Path) -> None
         await until(lambda: r.engine.writer.written >= 1000, 30, "every interaction row")
 
 
-def _call(cid: str, service: str, lang: str, queued: float):  # noqa: ANN202
-    from routing.model import WaitingCall
-
+def _call(cid: str, service: str, lang: str, queued: float) -> WaitingCall:
     return WaitingCall(cid, service, queued, 0, 0, lang)
 
 
