@@ -74,6 +74,7 @@ class InteractionWriter:
     async def run(self) -> None:
         while True:
             rid, record = await self._queue.get()
+            await asyncio.to_thread(self._journal.sync)  # durable before the database sees it
             delays = self._backoff_factory()
             while True:
                 try:

@@ -12,9 +12,9 @@ once a message is whole, and a message that grows past ``max_message_size`` rais
 Speed: a busy Asterisk sends ~150 events a call, over half of them ``VarSet``. What
 Asterisk writes (CRLF lines) is framed by one C-level split of everything buffered;
 unwanted events are dropped by their first line without being decoded; the rest is
-parsed by a short loop whose shortcuts are proven by counts over the whole message. Any
-input outside that shape (bare LF, repeated or odd headers, legacy command output) goes
-through the general code instead, which gives the same messages, only slower.
+parsed by a short loop whose assumptions are checked with a few counts over the whole
+message. Input outside that shape (bare LF, repeated or odd headers, legacy command
+output) goes through the general code, which gives the same messages, only slower.
 """
 
 from __future__ import annotations
@@ -87,9 +87,9 @@ _set_multi = Event.__dict__["multi"].__set__
 def _parse_piece(piece: bytes) -> Event | Response | Garbage:
     """:func:`parse_message` for a piece of a split buffer (a message plus the CR of the
     line break that ended it, if any), fast for the shape Asterisk writes: CRLF lines of
-    ``Key: value``, each key once. The shortcuts are checked by counts over the whole
-    text rather than tests on each line; a message that breaks one takes the general
-    parser."""
+    ``Key: value``, each key once. Its assumptions (no bare LF, no repeated key, no colon
+    in a key) are checked with counts over the whole text rather than on each line; a
+    message that breaks one takes the general parser."""
     raw = piece[:-1] if piece.endswith(b"\r") else piece
     text = raw.decode("utf-8", "replace")
     lines = text.split("\r\n")
