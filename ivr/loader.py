@@ -51,6 +51,12 @@ class _Refs:
         return name
 
 
+def _opt(item: Located, key: str, conv: Callable[[Located], Any], default: Any) -> Any:
+    """``conv(item[key])`` when the key is given, else ``default``."""
+    value = item.get(key)
+    return conv(value) if value is not None else default
+
+
 def _opt_int(item: Located | None, default: int, lo: int, hi: int) -> int:
     return item.int(lo, hi) if item is not None else default
 
@@ -62,7 +68,7 @@ def _ms(item: Located | None, default_s: float) -> int:
 def _play(nid: str, n: Located, r: _Refs) -> f.PlayNode:
     n.keys_within(_COMMON | {"prompt", "next", "barge_in"})
     return f.PlayNode(nid, n.line, r.prompt(n.req("prompt")) or "", r.node(nid, n.req("next")),
-                      n.get("barge_in").bool() if n.get("barge_in") else False)
+                      _opt(n, "barge_in", lambda v: v.bool(), False))
 
 
 def _menu(nid: str, n: Located, r: _Refs, languages: tuple[str, ...]) -> f.MenuNode:
@@ -88,14 +94,14 @@ def _menu(nid: str, n: Located, r: _Refs, languages: tuple[str, ...]) -> f.MenuN
                                     lang_item.str() if lang_item else None))
     if not options:
         raise n.req("options").error("a menu needs at least one option")
-    speech = n.get("speech").bool() if n.get("speech") else False
+    speech = _opt(n, "speech", lambda v: v.bool(), False)
     if speech and not any(o.words for o in options):
         raise n.req("speech").error("speech is on but no option has words")
     return f.MenuNode(
         nid, n.line, r.prompt(n.req("prompt")) or "", tuple(options),
         r.node(nid, n.req("default")), _ms(n.get("timeout"), 5),
         _opt_int(n.get("retries"), 2, 0, 9), r.prompt(n.get("invalid")),
-        r.prompt(n.get("no_input")), speech, n.get("agent").bool() if n.get("agent") else True)
+        r.prompt(n.get("no_input")), speech, _opt(n, "agent", lambda v: v.bool(), True))
 
 
 def _collect(nid: str, n: Located, r: _Refs) -> f.CollectNode:
@@ -105,7 +111,7 @@ def _collect(nid: str, n: Located, r: _Refs) -> f.CollectNode:
     hi = _opt_int(n.get("max_length"), max(lo, 20), 1, 30)
     if hi < lo:
         raise n.req("max_length").error(f"max_length {hi} is below min_length {lo}")
-    checksum = n.get("checksum").str() if n.get("checksum") else "none"
+    checksum = _opt(n, "checksum", lambda v: v.str(), "none")
     if checksum not in ("none", "luhn", "mod11"):
         raise n.req("checksum").error(f"unknown checksum {checksum!r} (none, luhn, mod11)")
     return f.CollectNode(
@@ -162,7 +168,7 @@ def _condition(nid: str, n: Located, r: _Refs, languages: tuple[str, ...]) -> f.
 
 def _announce(nid: str, n: Located, r: _Refs) -> f.AnnounceNode:
     n.keys_within(_COMMON | {"source", "prompt", "next", "until_prompt"})
-    source = n.get("source").str() if n.get("source") else "incident"
+    source = _opt(n, "source", lambda v: v.str(), "incident")
     if source not in ("incident", "prompt"):
         raise n.req("source").error("source: incident or prompt")
     if source == "prompt" and n.get("prompt") is None:
@@ -182,7 +188,7 @@ def _ticket(nid: str, n: Located, r: _Refs) -> f.TicketStatusNode:
 
 def _callback(nid: str, n: Located, r: _Refs) -> f.CallbackNode:
     n.keys_within(_COMMON | {"reason", "prompt", "next", "category", "on_error"})
-    category = n.get("category").str() if n.get("category") else "consultation"
+    category = _opt(n, "category", lambda v: v.str(), "consultation")
     if category not in ("consultation", "repair", "installation", "complaint", "suggestion"):
         raise n.req("category").error(f"unknown ticket category {category!r}")
     on_error = n.get("on_error")
@@ -196,7 +202,7 @@ def _transfer(nid: str, n: Located, r: _Refs) -> f.TransferNode:
     r.services.append((n.req("service"), n.req("service").str()))
     skills = tuple(s.str() for s in n.get("skills").list()) if n.get("skills") else ()
     return f.TransferNode(nid, n.line, n.req("service").str(), skills,
-                          n.get("priority").int(0, 100) if n.get("priority") else None,
+                          _opt(n, "priority", lambda v: v.int(0, 100), None),
                           _opt_int(n.get("vip_priority"), 0, 0, 100), r.prompt(n.get("prompt")))
 
 
@@ -228,7 +234,7 @@ def _calendar(item: Located) -> f.Calendar:
             for d in names:
                 hours.setdefault(d, []).append((a, b))
     holidays = set()
-    for h in item.get("holidays").list() if item.get("holidays") else []:
+    for h in _opt(item, "holidays", lambda v: v.list(), []):
         text = str(h.value)
         if not _DATE.match(text):
             raise h.error(f"holiday {text!r}: write YYYY-MM-DD")
@@ -253,8 +259,7 @@ def parse_flow(root: Located) -> tuple[f.Flow, _Refs]:
     root.keys_within(_TOP)
     languages = tuple(x.str() for x in root.get("languages").list()) if root.get(
         "languages") else ("zh", "en")
-    default_lang = root.get("default_language").str() if root.get("default_language") else \
-        languages[0]
+    default_lang = _opt(root, "default_language", lambda v: v.str(), languages[0])
     if default_lang not in languages:
         raise root.req("default_language").error(f"{default_lang!r} is not in languages")
     r = _Refs()
@@ -278,7 +283,7 @@ def parse_flow(root: Located) -> tuple[f.Flow, _Refs]:
     threshold, models = 0.6, {}
     if speech is not None:
         speech.keys_within({"threshold", "models"})
-        threshold = speech.get("threshold").float(0) if speech.get("threshold") else 0.6
+        threshold = _opt(speech, "threshold", lambda v: v.float(0), 0.6)
         models = {k: v.str() for k, v in speech.get("models").items()} if speech.get(
             "models") else {}
     calendars = {k: _calendar(v) for k, v in root.get("calendars").items()} if root.get(
@@ -289,11 +294,10 @@ def parse_flow(root: Located) -> tuple[f.Flow, _Refs]:
                                                                    root.req("fallback")),
         nodes=nodes, languages=languages, default_language=default_lang,
         agent_key=agent_key, agent_node=agent_node,
-        language_from_customer=root.get("language_from_customer").bool() if root.get(
-            "language_from_customer") else True,
-        timezone=root.get("timezone").str() if root.get("timezone") else "Asia/Shanghai",
+        language_from_customer=_opt(root, "language_from_customer", lambda v: v.bool(), True),
+        timezone=_opt(root, "timezone", lambda v: v.str(), "Asia/Shanghai"),
         calendars=calendars, speech_threshold=threshold, speech_models=models,
-        sounds_prefix=root.get("sounds_prefix").str() if root.get("sounds_prefix") else "",
+        sounds_prefix=_opt(root, "sounds_prefix", lambda v: v.str(), ""),
     )
     _check(flow, root, r)
     return flow, r

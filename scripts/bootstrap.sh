@@ -16,6 +16,10 @@ if [ "$mode" = test ]; then
   want_cmd redis-server redis-server
   want_cmd espeak-ng espeak-ng
   want_cmd sox sox
+  # End-to-end tests drive Debian's Chromium through Playwright (never a downloaded browser);
+  # the CJK fonts make Chinese pages render (and screenshot) as users see them.
+  want_cmd chromium chromium
+  [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need_debs+=(fonts-noto-cjk)
 fi
 
 if [ ${#need_debs[@]} -gt 0 ]; then
