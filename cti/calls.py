@@ -66,6 +66,9 @@ class CallModel(ResyncMixin):
         self._resync_hangups: set[str] | None = None
         self._resync_new: set[str] = set()
         self.ended_count = 0
+        # Calls whose caller chose a virtual-hold callback: hanging up then is not an
+        # abandon (the caller keeps their place and is called back as a new call).
+        self._callbacks: set[str] = set()
 
     # ---- queries -------------------------------------------------------------------
     def live(self) -> dict[str, CallState]:
@@ -114,6 +117,15 @@ class CallModel(ResyncMixin):
             call.queued_at = now
         call.move(CallState.WAITING, now)
         return [ev.CallQueued(call.call_id, now, service, skills, priority, source)]
+
+    def callback_requested(self, call_id: str) -> bool:
+        """The waiting caller asked to be called back; their hang-up ends the call as
+        ``callback`` rather than ``abandoned``."""
+        call = self.calls.get(self._alias.get(call_id, call_id))
+        if call is None or call.state not in LIVE_STATES or call.answered_by is not None:
+            return False
+        self._callbacks.add(call.call_id)
+        return True
 
     def record_ivr_step(self, step: ev.IvrStepTaken) -> None:
         call = self.calls.get(self._alias.get(step.call_id, step.call_id))
@@ -371,12 +383,15 @@ class CallModel(ResyncMixin):
         if reason is None:
             if call.answered_by is not None:
                 reason = "completed"
+            elif call.call_id in self._callbacks:
+                reason = "callback"
             elif call.state == CallState.IN_IVR or (
                 call.state == CallState.NEW and call.queued_at is None
             ):
                 reason = "ivr_hangup"
             else:
                 reason = "abandoned"
+        self._callbacks.discard(call.call_id)
         for uid in list(call.channels):
             chan = self.channels.pop(uid, None)
             if chan is not None:

@@ -200,7 +200,7 @@ def _callback(nid: str, n: Located, r: _Refs) -> f.CallbackNode:
 def _transfer(nid: str, n: Located, r: _Refs) -> f.TransferNode:
     n.keys_within(_COMMON | {"service", "skills", "priority", "vip_priority", "prompt"})
     r.services.append((n.req("service"), n.req("service").str()))
-    skills = tuple(s.str() for s in n.get("skills").list()) if n.get("skills") else ()
+    skills = tuple(s.str() for s in _opt(n, "skills", lambda v: v.list(), []))
     return f.TransferNode(nid, n.line, n.req("service").str(), skills,
                           _opt(n, "priority", lambda v: v.int(0, 100), None),
                           _opt_int(n.get("vip_priority"), 0, 0, 100), r.prompt(n.get("prompt")))
@@ -257,8 +257,8 @@ def parse_flow(root: Located) -> tuple[f.Flow, _Refs]:
     if not isinstance(root.value, dict):
         raise root.error("a flow file must be a mapping")
     root.keys_within(_TOP)
-    languages = tuple(x.str() for x in root.get("languages").list()) if root.get(
-        "languages") else ("zh", "en")
+    languages = tuple(x.str() for x in _opt(root, "languages", lambda v: v.list(), [])) or (
+        "zh", "en")
     default_lang = _opt(root, "default_language", lambda v: v.str(), languages[0])
     if default_lang not in languages:
         raise root.req("default_language").error(f"{default_lang!r} is not in languages")
@@ -284,10 +284,8 @@ def parse_flow(root: Located) -> tuple[f.Flow, _Refs]:
     if speech is not None:
         speech.keys_within({"threshold", "models"})
         threshold = _opt(speech, "threshold", lambda v: v.float(0), 0.6)
-        models = {k: v.str() for k, v in speech.get("models").items()} if speech.get(
-            "models") else {}
-    calendars = {k: _calendar(v) for k, v in root.get("calendars").items()} if root.get(
-        "calendars") else {}
+        models = {k: v.str() for k, v in _opt(speech, "models", lambda v: v.items(), [])}
+    calendars = {k: _calendar(v) for k, v in _opt(root, "calendars", lambda v: v.items(), [])}
     flow = f.Flow(
         name=root.req("flow").str(), route=root.req("route").str(), file=root.file,
         start=r.node("<start>", root.req("start")), fallback=r.node("<fallback>",

@@ -24,7 +24,6 @@ from sortedcontainers import SortedList
 from routing import policy
 from routing.agents import AgentsMixin
 from routing.model import (
-    BUSY_STATES,
     Agent,
     AgentProfile,
     AgentState,
@@ -33,6 +32,7 @@ from routing.model import (
     Strategy,
     WaitingCall,
 )
+from routing.reconfigure import ReconfigureMixin
 
 RING_CODES_REFUSED = frozenset({"NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION"})
 
@@ -54,7 +54,7 @@ class ServiceStats:
     abandoned: int = 0
 
 
-class Router(AgentsMixin):
+class Router(ReconfigureMixin, AgentsMixin):
     def __init__(
         self,
         services: Iterable[Service] = (),
@@ -292,49 +292,6 @@ class Router(AgentsMixin):
         self._pending_calls.discard(call_id)
         return call
 
-    # -- reload ----------------------------------------------------------------------------
-    def configure(
-        self, services: Iterable[Service], profiles: Iterable[AgentProfile], now: float
-    ) -> None:
-        """A new routing configuration: agents keep their state and calls their wait."""
-        self.services = {s.name: s for s in services}
-        for call in list(self.calls.values()):
-            waiting = call.offered_to is None
-            if waiting:
-                self._ungroup(call)
-            svc = self.service(call.service)
-            call.priority = svc.priority + call.caller_priority
-            if waiting:
-                self._group(call)
-            nxt = policy.next_step_at(svc, call, now)
-            if nxt is not None:
-                self._timer(nxt, "escalate", call.call_id)
-        wanted = {p.id: p for p in profiles}
-        for aid, agent in list(self.agents.items()):
-            if aid in wanted:
-                continue
-            if agent.state in BUSY_STATES or agent.state == AgentState.WRAP_UP:
-                self._retired.add(aid)
-            else:
-                self._leave_ready(agent)
-                del self.agents[aid]
-                self.by_extension.pop(agent.extension, None)
-        for profile in wanted.values():
-            agent = self.agents.get(profile.id)
-            if agent is None:
-                self._add_profile(profile)
-                continue
-            self._retired.discard(profile.id)
-            was_ready = agent.state == AgentState.READY
-            self._leave_ready(agent)
-            if self.by_extension.get(agent.extension) == agent.id:
-                del self.by_extension[agent.extension]
-            agent.profile, agent.skills = profile, dict(profile.skills)
-            self.by_extension[profile.extension] = profile.id
-            if was_ready:
-                self.ready.add(agent)
-                self._pending_agents[agent.id] = None
-
     # -- deciding ------------------------------------------------------------------------
     def decide(self, now: float) -> Decision:
         out = Decision()
@@ -447,27 +404,7 @@ class Router(AgentsMixin):
         while timers and timers[0][0] <= now:
             at, _, kind, key = heapq.heappop(timers)
             if kind == "escalate":
-                call = self.calls.get(key)
-                if call is None:
-                    continue
-                svc = self.service(call.service)
-                steps = policy.step_in_force(svc, call.queued_at, now)
-                if (
-                    steps
-                    and svc.escalation[steps - 1].offer_callback
-                    and not call.callback_offered
-                    and call.callback is None
-                ):
-                    call.callback_offered = True
-                    out.callback_offers.append(key)
-                if call.offered_to is None:
-                    self._pending_calls.add(key)
-                expected = call.queued_at + svc.escalation[steps - 1].after if steps else None
-                nxt = policy.next_step_at(svc, call, now)
-                # Only the timer of the step in force schedules the next one: a call whose
-                # service changed (or a reload) leaves stale timers that must not fork.
-                if nxt is not None and expected is not None and abs(at - expected) < 1e-6:
-                    self._timer(nxt, "escalate", key)
+                self._escalate(at, key, now, out)
             elif kind == "refusal":
                 aid, cid = key.split("\0")
                 agent = self.agents.get(aid)

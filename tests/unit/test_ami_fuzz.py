@@ -176,7 +176,7 @@ def mutate(rng: random.Random, data: bytearray, messages: list[bytes]) -> None:
     if op == 0 and data:
         data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
     elif op == 1:
-        del data[rng.randint(0, len(data)) :]  # truncation
+        del data[at:]  # truncation
     elif op == 2:
         end = min(len(data), at + rng.randint(1, 300))
         data[at:at] = data[at:end]  # duplication
