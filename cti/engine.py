@@ -172,8 +172,8 @@ class Engine:
         site = web.TCPSite(runner, self.settings.web_host, self.settings.web_port)
         await site.start()
         self.web_runner = runner
-        sockets = getattr(site._server, "sockets", None) or []
-        self.web_port = sockets[0].getsockname()[1] if sockets else self.settings.web_port
+        addresses = runner.addresses  # the bound (host, port), also for port 0
+        self.web_port = addresses[0][1] if addresses else self.settings.web_port
 
     async def _stop_tasks(self) -> None:
         # Drain what the writer holds before cancelling it: every ended call lands.
