@@ -36,14 +36,13 @@ class Greeting:
         return self.banner.partition("/")[2]
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """An unsolicited or list event. ``fields`` keeps the first value of each header;
-    headers that repeat (``Variable`` in Status, ``ChanVariable``) are in ``multi``."""
+class _HeaderAccess:
+    """Header reads shared by events and responses (methods only; the dataclasses that
+    use it declare ``fields`` and ``multi``)."""
 
-    name: str
+    __slots__ = ()
     fields: Mapping[str, str]
-    multi: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: EMPTY_MULTI)
+    multi: Mapping[str, tuple[str, ...]]
 
     def get(self, key: str, default: str = "") -> str:
         return self.fields.get(key, default)
@@ -64,7 +63,17 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
-class Response:
+class Event(_HeaderAccess):
+    """An unsolicited or list event. ``fields`` keeps the first value of each header;
+    headers that repeat (``Variable`` in Status, ``ChanVariable``) are in ``multi``."""
+
+    name: str
+    fields: Mapping[str, str]
+    multi: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: EMPTY_MULTI)
+
+
+@dataclass(frozen=True, slots=True)
+class Response(_HeaderAccess):
     """The reply to an action. ``status`` is Success, Error, Goodbye or Follows.
     ``output`` holds command output: the ``Output:`` headers of modern Asterisk or the
     body of a legacy ``Response: Follows`` block."""
@@ -73,23 +82,6 @@ class Response:
     fields: Mapping[str, str]
     multi: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: EMPTY_MULTI)
     output: tuple[str, ...] = ()
-
-    def get(self, key: str, default: str = "") -> str:
-        return self.fields.get(key, default)
-
-    def __getitem__(self, key: str) -> str:
-        return self.fields[key]
-
-    @property
-    def action_id(self) -> str | None:
-        return self.fields.get("ActionID")
-
-    def values(self, key: str) -> tuple[str, ...]:
-        """All values of a header, in wire order."""
-        if key in self.multi:
-            return self.multi[key]
-        value = self.fields.get(key)
-        return () if value is None else (value,)
 
     @property
     def ok(self) -> bool:
