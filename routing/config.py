@@ -25,6 +25,7 @@ class CallbackConfig:
     context: str = "cti-connect"
     exten: str = "s"
     timeout: float = 30.0
+    key: str = "*"  # the DTMF key a caller on hold presses to ask for a callback ("": off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,9 @@ class RoutingConfig:
     agents_start_ready: bool = True
     utc_offset: float = 0.0
     callback: CallbackConfig = field(default_factory=CallbackConfig)
+    # app_queue membership mirrored from agent states (members.py): agent id -> queues.
+    queue_members: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    member_interface: str = "Local/{extension}@agents"
 
 
 def default_path(settings: Settings) -> Path | None:
@@ -114,7 +118,7 @@ def _escalation(item: Located | None, known: set[str]) -> tuple[EscalationStep, 
 
 
 def parse_routing(root: Located) -> RoutingConfig:
-    root.keys_within({"skills", "services", "agents", "defaults", "callback"})
+    root.keys_within({"skills", "services", "agents", "defaults", "callback", "app_queue"})
     skills = tuple(s.str() for s in root.req("skills").list())
     known = set(skills)
     if len(known) != len(skills):
@@ -175,10 +179,11 @@ def parse_routing(root: Located) -> RoutingConfig:
             )
         )
     agents: list[AgentProfile] = []
+    members: list[tuple[str, tuple[str, ...]]] = []
     ids: set[str] = set()
     exts: set[str] = set()
     for a in root.get("agents").list() if root.get("agents") else []:
-        a.keys_within({"id", "name", "extension", "skills", "languages"})
+        a.keys_within({"id", "name", "extension", "skills", "languages", "queues"})
         aid, ext = a.req("id").str(), a.req("extension").str()
         if aid in ids:
             raise a.req("id").error(f"agent id {aid} is used twice")
@@ -186,6 +191,9 @@ def parse_routing(root: Located) -> RoutingConfig:
             raise a.req("extension").error(f"extension {ext} is already used by another agent")
         ids.add(aid)
         exts.add(ext)
+        queues = a.get("queues")
+        if queues is not None:
+            members.append((aid, tuple(q.str() for q in queues.list())))
         langs = a.get("languages")
         agents.append(
             AgentProfile(
@@ -199,7 +207,7 @@ def parse_routing(root: Located) -> RoutingConfig:
     cb = root.get("callback")
     callback = CallbackConfig()
     if cb is not None:
-        cb.keys_within({"channel", "context", "exten", "timeout"})
+        cb.keys_within({"channel", "context", "exten", "timeout", "key"})
         channel = cb.get("channel").str() if cb.get("channel") else callback.channel
         if "{number}" not in channel and not channel.startswith("Local/s@"):
             raise cb.req("channel").error("the callback channel needs {number}")
@@ -208,7 +216,17 @@ def parse_routing(root: Located) -> RoutingConfig:
             cb.get("context").str() if cb.get("context") else callback.context,
             cb.get("exten").str() if cb.get("exten") else callback.exten,
             _opt(cb, "timeout", callback.timeout, 1),
+            _key(cb.get("key"), callback.key),
         )
+    interface = "Local/{extension}@agents"
+    aq = root.get("app_queue")
+    if aq is not None:
+        aq.keys_within({"member_interface"})
+        mi = aq.get("member_interface")
+        if mi is not None:
+            interface = mi.str()
+            if "{extension}" not in interface and "{id}" not in interface:
+                raise mi.error("member_interface needs {extension} or {id}")
     none = Located({}, root.file, root.line, "defaults")
     d = d or none
     return RoutingConfig(
@@ -223,7 +241,18 @@ def parse_routing(root: Located) -> RoutingConfig:
         agents_start_ready=start is None or start.str() == "ready",
         utc_offset=_opt(d, "utc_offset_hours", 0.0, -12) * 3600,
         callback=callback,
+        queue_members=tuple(members),
+        member_interface=interface,
     )
+
+
+def _key(item: Located | None, default: str) -> str:
+    if item is None:
+        return default
+    key = item.str()
+    if key and (len(key) != 1 or key not in "0123456789*#ABCD"):
+        raise item.error("the callback key is one DTMF key (0-9, *, #, A-D) or empty")
+    return key
 
 
 __all__ = [

@@ -24,8 +24,10 @@ from cti.calls import CallModel
 from cti.settings import Settings
 from cti.yamlsource import ConfigError
 from routing import config as rcfg
+from routing import members
 from routing.model import AgentState, Offer
 from routing.router import Router
+from routing.virtualhold import key_requests_callback, originate_fields
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ class RoutingExecutor:
         self.redirects = 0
         self.originates = 0
         self.on_callback_offer: Callable[[str], None] | None = None
+        self._member_actions: list[members.Action] = []  # app_queue mirror, sent by run()
+        self.member_errors: list[str] = []
         bus.subscribe(
             self._on_event,
             ev.CallQueued,
@@ -102,6 +106,7 @@ class RoutingExecutor:
             ev.AgentNoAnswer,
             ev.CallEnded,
             ev.AmiResynced,
+            ev.QueuesResynced,
         )
 
     # -- inputs ------------------------------------------------------------------------
@@ -109,6 +114,10 @@ class RoutingExecutor:
         r = self.router
         if isinstance(event, ev.AmiResynced):
             self._reconcile(event.at)
+        elif isinstance(event, ev.QueuesResynced):
+            self._member_actions += members.reconcile(
+                r.agents.values(), self._queues_of(), self.config.member_interface, event.members
+            )
         elif isinstance(event, ev.CallQueued):
             if event.source != "engine":
                 return  # app_queue routes its own callers; we only observe them
@@ -135,6 +144,18 @@ class RoutingExecutor:
                 done = [("", event.call_id)]
             self._wrap_ups_done(done, event.at)
         self._wake.set()
+
+    def on_ami_event(self, event: Any, now: float) -> None:
+        """Raw AMI events the call model does not turn into domain events (the engine
+        passes each one here after the model): the virtual-hold key."""
+        call_id = key_requests_callback(self, event)
+        if call_id is not None:
+            call = self.model.calls.get(call_id)
+            if call is not None and self.request_callback(call_id, call.caller_number):
+                log.info("callback chosen on hold", extra={"call_id": call_id})
+
+    def _queues_of(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.config.queue_members)
 
     def _wrap_ups_done(self, done: list[tuple[str, str]], now: float) -> None:
         for _agent, call_id in done:
@@ -169,6 +190,12 @@ class RoutingExecutor:
             done = r.logout(agent_id, now)
         else:
             raise ValueError(f"unknown agent command {action!r}")
+        queues = self._queues_of().get(agent_id, ())
+        agent = r.agents.get(agent_id)
+        if queues and agent is not None:
+            self._member_actions += members.on_command(
+                action, agent.profile, queues, self.config.member_interface, reason
+            )
         self._wrap_ups_done(done, now)
         self._wake.set()
 
@@ -176,9 +203,10 @@ class RoutingExecutor:
         """Virtual hold: the waiting caller keeps their place and is called back at their
         turn; the caller's channel is released by the dialplan (or hangs up)."""
         call = self.router.calls.get(call_id)
-        if call is None or call.offered_to is not None or not number:
+        if call is None or call.offered_to is not None or not number.isdigit():
             return False
         call.callback = number
+        self.model.callback_requested(call_id)
         self._wake.set()
         return True
 
@@ -216,10 +244,13 @@ class RoutingExecutor:
             for call_id in d.callback_offers:
                 if self.on_callback_offer is not None:
                     self.on_callback_offer(call_id)
-            if d.offers:
+            if d.offers or self._member_actions:
                 async with asyncio.TaskGroup() as tg:
                     for offer in d.offers:
                         tg.create_task(self._perform(offer))
+                    if self._member_actions:
+                        actions, self._member_actions = self._member_actions, []
+                        tg.create_task(self._send_members(actions))
                 continue  # outcomes of the offers may already allow more
             deadline = self.router.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - self._clock())
@@ -295,22 +326,8 @@ class RoutingExecutor:
         if ami is None:
             self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
             return
-        number = offer.callback or ""
         try:
-            result = await ami.send(
-                "Originate",
-                {
-                    "Channel": cb.channel.format(number=number),
-                    "Context": cb.context,
-                    "Exten": cb.exten,
-                    "Priority": "1",
-                    "CallerID": f"<{number}>",
-                    "Timeout": str(int(cb.timeout * 1000)),
-                    "Async": "true",
-                    "Variable": f"{dp.agent_variable}={offer.extension},"
-                    f"CTI_CALLBACK={offer.call_id}",
-                },
-            )
+            result = await ami.send("Originate", originate_fields(offer, cb, dp.agent_variable))
         except AmiError as exc:
             log.warning(
                 "callback originate failed", extra={"call_id": offer.call_id, "error": str(exc)}
@@ -323,3 +340,27 @@ class RoutingExecutor:
             self._wake.set()
             return
         self.originates += 1
+
+    async def _send_members(self, actions: list[members.Action]) -> None:
+        """QueueAdd/Remove/Pause in order (one session runs them in order). Without a
+        connection they are dropped: the resync after the next connect reconciles."""
+        ami = self._ami()
+        if ami is None:
+            return
+        for action, fields in actions:
+            try:
+                reply = await ami.send(action, fields)
+            except AmiError as exc:
+                self.member_errors.append(f"{action} {fields.get('Interface')}: {exc}")
+                continue
+            message = reply.response.message
+            if not reply.ok and not any(h in message for h in members.HARMLESS):
+                self.member_errors.append(f"{action} {fields.get('Interface')}: {message}")
+                log.warning(
+                    "app_queue member action refused",
+                    extra={
+                        "action": action,
+                        "interface": fields.get("Interface"),
+                        "message": message,
+                    },
+                )

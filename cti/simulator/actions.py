@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from cti.simulator import events as ev
+from cti.simulator.callbacks import originate_callback
 from cti.simulator.events import Pairs
 from cti.simulator.parties import CallerSpec
 from cti.simulator.server import Action, AmiSession, _one
@@ -281,6 +282,21 @@ class ActionHandler:
             for part in item.split(","):
                 k, _, v = part.partition("=")
                 variables[k.strip()] = v
+        cfg = self.sim.config
+        if m.group(2) == cfg.callback_context:
+            self.ok(s, aid, ("Message", "Originate successfully queued"))
+            callee = m.group(1)
+            originate_callback(
+                self.sim.dialplan,
+                CallerSpec(number=number or callee, name=name, variables=variables),
+                number=callee,
+                dial_context=m.group(2),
+                connect_context=_one(a, "Context") or "connect",
+                action_id=_one(a, "ActionID"),
+                timeout=int(_one(a, "Timeout") or "30000") / 1000,
+                answer_after=cfg.customers.get(callee, cfg.customer_answer_after),
+            )
+            return
         spec = CallerSpec(
             number=number, name=name, variables=variables, caller_context=_one(a, "Context") or None
         )

@@ -213,10 +213,32 @@ class Dialplan(AgentLegs):
         else:
             raw = spec.variables.get("CALLER_WAIT")
             patience = float(raw) if raw else spec.patience
-            if await self.wait(c1, patience if patience is not None else FOREVER):
+            waited = 0.0
+            if spec.callback_key_after is not None and (
+                patience is None or spec.callback_key_after < patience
+            ):
+                if await self.wait(c1, spec.callback_key_after):
+                    return
+                if leg.where == "hold":  # only a caller still on hold is offered it
+                    return await self._callback_key(leg)
+                waited = spec.callback_key_after
+            left = FOREVER if patience is None else patience - waited
+            if await self.wait(c1, left):
                 return
             prio = 3
         pbx.newexten(c1, "Hangup", "", priority=prio)
+        await self.c1_hangs_up(leg)
+
+    async def _callback_key(self, leg: Leg) -> None:
+        """Virtual hold: press the callback key while waiting, hear the confirmation,
+        hang up (``CallerSpec.callback_key_after``)."""
+        c1, spec, pbx = leg.c1, leg.spec, self.pbx
+        pbx.newexten(c1, "SendDTMF", spec.callback_key, priority=3)
+        await self._send_dtmf(leg, spec.callback_key)
+        pbx.newexten(c1, "Wait", str(spec.callback_hangup_after), priority=4)
+        if await self.wait(c1, spec.callback_hangup_after):
+            return
+        pbx.newexten(c1, "Hangup", "", priority=5)
         await self.c1_hangs_up(leg)
 
     async def _send_dtmf(self, leg: Leg, keys: str) -> None:

@@ -24,6 +24,12 @@ class CallerSpec:
     variables: dict[str, str] = field(default_factory=dict)
     # The ;1 half's context: "caller-sim" (keys + tones) or "caller-wait" (just waits).
     caller_context: str | None = None
+    # Virtual hold: while waiting (caller-wait), press ``callback_key`` after this many
+    # seconds, then hang up ``callback_hangup_after`` seconds later (after the "we will
+    # call you back" message a real caller hears).
+    callback_key_after: float | None = None
+    callback_key: str = "*"
+    callback_hangup_after: float = 1.0
 
 
 @dataclass

@@ -43,6 +43,12 @@ class SimConfig:
     restart_refuse: float = 0.5
     # Installed prompts: name -> samples at 8 kHz (the lab had only a 1 s silence/1).
     sounds: dict[str, int] = field(default_factory=lambda: {"silence/1": 8000})
+    # Originate of Local/<number>@<callback_context> reaches a simulated customer (see
+    # callbacks.py); customers answer after ``customers[number]`` model seconds (None:
+    # never), or after ``customer_answer_after`` when not listed.
+    callback_context: str = "callback"
+    customers: dict[str, float | None] = field(default_factory=dict)
+    customer_answer_after: float = 1.0
 
 
 class Simulator:
