@@ -123,6 +123,7 @@ def _run(path: Path) -> int:
 
 async def _serve(settings: object) -> int:
     from crm.db import create_schema, make_engine
+    from crm.scheduler import AnnouncementScheduler
     from crm.store import InteractionStore
     from cti.crm_sink import CrmSink
     from cti.engine import Engine
@@ -143,6 +144,7 @@ async def _serve(settings: object) -> int:
             web_app_factory=lambda e: make_app(e, crm_sql=sql),
             authenticate=crm_authenticator(sql),
             crm_store=store,
+            background=[("announcements", AnnouncementScheduler(sql).run)],
         ) as engine:
             print(
                 f"CTI engine running; web on port {engine.web_port}, FastAGI on {engine.agi_port}",

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine as SqlEngine
 
 from crm.db import create_schema, make_engine
+from crm.scheduler import AnnouncementScheduler
 from crm.store import InteractionStore
 from cti.ami.session import AmiSettings
 from cti.crm_sink import CrmSink
@@ -177,6 +178,7 @@ async def run_demo(
                 web_app_factory=factory,
                 authenticate=crm_authenticator(sql),
                 crm_store=store,
+                background=[("announcements", AnnouncementScheduler(sql).run)],
             ) as engine:
                 sim.set_agi_target(sim.config.agi_host, engine.agi_port)
                 await engine.wait_ready(timeout=15)

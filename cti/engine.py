@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from cti import events as ev
@@ -41,8 +41,12 @@ class Engine:
         agi_routes: dict[str, Any] | None = None,
         authenticate: Any = None,
         crm_store: Any = None,
+        background: Sequence[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = (),
     ) -> None:
         self.authenticate = authenticate
+        # Long-lived jobs of other parts (the CRM's announcement scheduler, ...): the
+        # engine owns their tasks like its own, so they start and stop with it.
+        self._background = tuple(background)
         self.settings = settings
         self.clock = clock
         self.bus = InProcessBus()
@@ -154,6 +158,7 @@ class Engine:
             self._tasks += [
                 group.create_task(s.run(), name=f"ami-{name}") for name, s in self.sessions.items()
             ]
+            self._tasks += [group.create_task(job(), name=name) for name, job in self._background]
             if self._web_app_factory is not None:
                 await self._start_web(stack)
         except BaseException:
