@@ -46,6 +46,7 @@ class _Call:
     answered: bool = False
     talk_hold: float = 0.0
     ended_at: float | None = None
+    wrapped_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -60,6 +61,9 @@ class WallboardState:
     calls: dict[str, _Call] = field(default_factory=dict)  # queued today, until wrapped up
     chart: list[list[int]] = field(default_factory=list)  # bucket -> [offered, ans, aband]
     recent_offers: list[tuple[float, str]] = field(default_factory=list)
+    # (call id, wrap-up seconds) of calls handled since the last drain: the CRM row gets
+    # the same wrap-up length, so the wallboard's AHT can be checked against the CRM.
+    wrapups: list[tuple[str, float]] = field(default_factory=list)
 
     def _roll(self, at: float) -> None:
         day, _ = kpi.day_and_bucket(at, self.utc_offset)
@@ -140,6 +144,8 @@ class WallboardState:
             s = e.summary
             call.talk_hold = float(s.get("talk_seconds") or 0) + float(s.get("hold_seconds") or 0)
             call.ended_at = e.at
+            if call.wrapped_at is not None:
+                self._handled(e.call_id, call)
             return True
         del self.calls[e.call_id]
         if e.reason != "abandoned":
@@ -154,13 +160,29 @@ class WallboardState:
         return True
 
     def _wrapped(self, e: ev.WrapUpCompleted) -> bool:
-        call = self.calls.pop(e.call_id, None)
-        if call is None or not call.answered or call.ended_at is None:
+        call = self.calls.get(e.call_id)
+        if call is None or not call.answered:
             return False
+        call.wrapped_at = e.at
+        if call.ended_at is None:
+            # With no wrap-up time the router ends the wrap-up while the bus is still
+            # delivering CallEnded, so this can arrive first: finish on CallEnded.
+            return False
+        self._handled(e.call_id, call)
+        return True
+
+    def _handled(self, call_id: str, call: _Call) -> None:
+        assert call.ended_at is not None and call.wrapped_at is not None
+        del self.calls[call_id]
+        wrap = wrap_seconds(call.ended_at, call.wrapped_at)
         t = self._t(call.service)
         t.handled += 1
-        t.handle_seconds += call.talk_hold + wrap_seconds(call.ended_at, e.at)
-        return True
+        t.handle_seconds += call.talk_hold + wrap
+        self.wrapups.append((call_id, wrap))
+
+    def drain_wrapups(self) -> list[tuple[str, float]]:
+        out, self.wrapups = self.wrapups, []
+        return out
 
     # -- output --------------------------------------------------------------------------
     def _figures(
@@ -182,9 +204,7 @@ class WallboardState:
             "asa": _r(kpi.asa(t.wait_answered, t.answered)),
             "aht": _r(aht),
             "abandon_rate": _r(kpi.abandon_rate(t.abandoned, t.answered)),
-            "needed": kpi.agents_needed(
-                offers / window, aht or DEFAULT_AHT, target_pct, target_s
-            ),
+            "needed": kpi.agents_needed(offers / window, aht or DEFAULT_AHT, target_pct, target_s),
             "target": {"percent": target_pct, "seconds": target_s},
         }
         out["alarms"] = alarms.evaluate(out, self.thresholds, target_pct)

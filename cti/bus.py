@@ -10,6 +10,7 @@ consumer must not starve the CRM writer of the call's end.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -29,6 +30,8 @@ class InProcessBus:
         self._handlers: list[tuple[Handler, tuple[type, ...]]] = []
         self.published = 0
         self.handler_errors = 0
+        self._pending: deque[Any] = deque()
+        self._delivering = False
 
     def subscribe(self, handler: Handler, *types: type) -> Callable[[], None]:
         """Call ``handler`` for events of ``types`` (all events if none given).
@@ -43,6 +46,21 @@ class InProcessBus:
         return unsubscribe
 
     def publish(self, event: Any) -> None:
+        """Deliver ``event`` to every subscriber. An event published by a subscriber while
+        another is being delivered waits until that delivery is complete, so every
+        subscriber sees events in one and the same order (a CallEnded before the
+        WrapUpCompleted it caused, whoever subscribed first)."""
+        self._pending.append(event)
+        if self._delivering:
+            return
+        self._delivering = True
+        try:
+            while self._pending:
+                self._deliver(self._pending.popleft())
+        finally:
+            self._delivering = False
+
+    def _deliver(self, event: Any) -> None:
         self.published += 1
         for handler, types in tuple(self._handlers):
             if types and not isinstance(event, types):

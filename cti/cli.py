@@ -42,13 +42,18 @@ def _parser() -> argparse.ArgumentParser:
     _ivr_commands(sub)
     sub.add_parser("simulate", help="run the PBX simulator alone", add_help=False)
     sub.add_parser("admin", help="users and demo data", add_help=False)
+    sub.add_parser("routing", help="routing tools (import-queues)", add_help=False)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     # `simulate` and `admin` own their flags; hand them the rest of the line untouched.
-    for name, loader in (("simulate", _simulate_main), ("admin", _admin_main)):
+    for name, loader in (
+        ("simulate", _simulate_main),
+        ("admin", _admin_main),
+        ("routing", _routing_main),
+    ):
         if name in args_list[:3]:
             idx = args_list.index(name)
             setup_logging("WARNING")
@@ -85,6 +90,12 @@ def _simulate_main(argv: list[str]) -> int:
     from cti.simulator.cli import main as sim_main
 
     return sim_main(argv)
+
+
+def _routing_main(argv: list[str]) -> int:
+    from routing.cli import main as routing_main
+
+    return routing_main(argv)
 
 
 def _admin_main(argv: list[str]) -> int:

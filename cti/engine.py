@@ -72,6 +72,11 @@ class Engine:
         self.router = RoutingExecutor(
             settings, self.model, self.bus, self._primary_ami, clock=clock
         )
+        # -- recordings (issue 7): registry, recorder, transcription, retention; it
+        # subscribes itself to the bus and its task runs in the group below.
+        from recordings.service import RecordingsService
+
+        self.recordings = RecordingsService.for_engine(self)
         self._web_app_factory = web_app_factory
         self.web_runner: Any = None
         self.web_port: int | None = None
@@ -89,6 +94,8 @@ class Engine:
     def _on_ami_event(self, event: Any, now: float) -> None:
         for domain_event in self.model.apply(event, now):
             self.bus.publish(domain_event)
+        # After the model, so the call is known when (say) its virtual-hold key arrives.
+        self.router.on_ami_event(event, now)
 
     async def _resync(self, session: AmiSession) -> None:
         """After every (re)connect: make the call model equal Asterisk's channels again."""
@@ -154,6 +161,7 @@ class Engine:
             self._tasks = [
                 group.create_task(self.writer.run(), name="interaction-writer"),
                 group.create_task(self.router.run(), name="routing"),
+                group.create_task(self.recordings.run(), name="recordings"),  # issue 7
             ]
             self._tasks += [
                 group.create_task(s.run(), name=f"ami-{name}") for name, s in self.sessions.items()

@@ -254,4 +254,7 @@ def make_app(
         from crm.api.app import setup_crm_api
 
         setup_crm_api(app, engine=crm_sql)
+    import agent_desktop  # agent desktop and wallboard: pages, websockets, bus subscription
+
+    agent_desktop.setup(app, engine, crm_sql)
     return app

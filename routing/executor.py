@@ -361,6 +361,6 @@ class RoutingExecutor:
                     extra={
                         "action": action,
                         "interface": fields.get("Interface"),
-                        "message": message,
+                        "reply": message,  # "message" is reserved in a LogRecord
                     },
                 )

@@ -15,8 +15,7 @@ from pathlib import Path
 from cti import events as ev
 from cti.simulator import AgentPhone, CallerSpec
 from routing.config import CallbackConfig, RoutingConfig
-from routing.model import AgentProfile, AgentState, Service
-from routing.wiring import feed_raw_events
+from routing.model import AgentProfile, AgentState, EscalationStep, Service
 from tests.integration.enginekit import rig, settings_for, until
 
 
@@ -39,7 +38,6 @@ async def test_caller_takes_a_callback_keeps_their_place_and_is_connected(
     phones = [AgentPhone("1001", answer_after=0.5, talk_time=12.0)]
     settings = dataclasses.replace(settings_for(tmp_path), wrap_up_seconds=0.0)
     async with rig(tmp_path, time_scale=0.05, phones=phones, settings=settings) as r:
-        feed_raw_events(r.engine)
         ex = r.engine.router
         ex.apply(routing_config())
         for aid in ex.router.agents:
@@ -83,7 +81,7 @@ async def test_caller_takes_a_callback_keeps_their_place_and_is_connected(
         assert answered.agent == "1001"
         done = next(e for e in r.ended if e.call_id == cb)
         assert done.reason == "completed" and done.answered_by == "1001"
-        assert started.caller_number == "13900000002"
+        assert done.summary["caller_number"] == "13900000002"
         assert r.sim.ended_calls()[cb].agent == "1001"
         assert not ex.router.calls, "nothing left waiting"
         await until(lambda: ex.router.agents["a1"].state == AgentState.READY, 10,
@@ -100,17 +98,13 @@ async def test_callback_key_waits_for_the_offer_when_the_service_offers_it_late(
     tmp_path: Path,
 ) -> None:
     """A service whose escalation offers callbacks from a step on ignores the key before."""
-    from routing.model import EscalationStep
-
     phones = [AgentPhone("1001", answer_after=None)]
     async with rig(tmp_path, time_scale=0.05, phones=phones) as r:
-        feed_raw_events(r.engine)
         ex = r.engine.router
         cfg = routing_config()
         late = Service("general", escalation=(EscalationStep(600.0, offer_callback=True),))
         ex.apply(dataclasses.replace(cfg, services=(late,)))
-        ex.command("a1", "not_ready") if ex.router.agents["a1"].state != AgentState.LOGGED_OUT \
-            else None
+        assert ex.router.agents["a1"].state == AgentState.LOGGED_OUT, "nobody to take it"
         cid = r.sim.place_call(CallerSpec(number="13900000003", entry="hold",
                                           caller_context="caller-wait",
                                           callback_key_after=1.0))

@@ -1,0 +1,187 @@
+"""What a checked websocket command does, for an agent and for a supervisor.
+
+Every call-scoped command first checks that the call was offered to this agent; call
+controls also need the call live and answered by them. Refusals are :class:`Refused`
+(mapped to an error reply by ``ws.py``); the reply to a success is a small dict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from agent_desktop.notifier import agent_topic
+from agent_desktop.protocol import Command, Refused
+from agent_desktop.service import Desk
+from agent_desktop.texts import NOT_READY_REASONS
+from routing.model import RoutingError
+
+STATE_COMMANDS = ("login", "ready", "not_ready", "logout")
+
+
+def _route(desk: Desk, agent_id: str, action: str, reason: str = "") -> dict[str, Any]:
+    try:
+        desk.engine.router.command(agent_id, action, reason)
+    except RoutingError as exc:
+        raise Refused("not_allowed", str(exc)) from None
+    desk.notifier.sync_agents()
+    return {"agent": desk.notifier.agent_state(agent_id)}
+
+
+def _live_call_of(desk: Desk, agent_id: str, call_id: str) -> None:
+    """The agent may control this call: offered to them, live, and answered by them."""
+    if not desk.notifier.owns(agent_id, call_id):
+        raise Refused("forbidden", "not your call")
+    agent = desk.notifier.router.agents.get(agent_id)
+    call = desk.engine.model.calls.get(call_id)
+    if call is None or call.state.value not in ("connected", "on_hold"):
+        raise Refused("gone", "the call is not in progress")
+    if agent is None or call.answered_by != agent.extension:
+        raise Refused("forbidden", "not your call")
+
+
+def _own(desk: Desk, agent_id: str, call_id: str) -> dict[str, Any]:
+    if not desk.notifier.owns(agent_id, call_id):
+        raise Refused("forbidden", "not your call")
+    pop = desk.notifier.pops.get(call_id)
+    if pop is None:
+        raise Refused("gone", "the call is no longer on the desk")
+    return pop
+
+
+def _crm(desk: Desk) -> Any:
+    if desk.crm is None:
+        raise Refused("unavailable", "no CRM configured")
+    return desk.crm
+
+
+def _customer_id(pop: dict[str, Any]) -> int | None:
+    ctx = pop.get("context") or {}
+    customer = ctx.get("customer")
+    return customer["id"] if customer else None
+
+
+async def agent_command(desk: Desk, agent_id: str, actor: str, cmd: Command) -> dict[str, Any]:
+    a, t = cmd.args, cmd.type
+    if t == "ping":
+        return {"now": desk.engine.clock()}
+    if t in STATE_COMMANDS:
+        reason = a.get("reason", "")
+        if t == "not_ready" and reason and reason not in NOT_READY_REASONS:
+            raise Refused("invalid", "unknown reason")
+        return _route(desk, agent_id, t, reason)
+    if t == "dial":
+        return await _dial(desk, agent_id, actor, a)
+    call_id = a["call_id"]
+    if t == "hangup":
+        _live_call_of(desk, agent_id, call_id)
+        await desk.telephony.hangup(call_id)
+        return {}
+    if t == "record":
+        _live_call_of(desk, agent_id, call_id)
+        await desk.telephony.record(call_id, a["paused"])
+        desk.notifier.pops[call_id]["recording_paused"] = a["paused"]
+        desk.notifier.push_pop(call_id)
+        return {}
+    if t == "transfer":
+        return await _transfer(desk, agent_id, call_id, a)
+    pop = _own(desk, agent_id, call_id)
+    if t == "dismiss":
+        desk.notifier.dismiss(agent_id, call_id)
+        return {}
+    crm = _crm(desk)
+    if t == "customer_create":
+        card = await asyncio.to_thread(
+            crm.create_customer, actor, a["name"], a.get("number") or pop["number"]
+        )
+        await asyncio.to_thread(crm.link_customer, call_id, card["id"], actor)
+        ctx = pop.get("context") or {"tickets": [], "history": [], "incidents": [], "articles": []}
+        pop["context"] = {**ctx, "customer": card}
+        desk.notifier.push_pop(call_id)
+        return {"customer": card}
+    if t == "ticket_create":
+        ticket = await asyncio.to_thread(
+            crm.open_ticket,
+            actor,
+            call_id,
+            _customer_id(pop),
+            a["title"],
+            a["category"],
+            a.get("priority", 3),
+            a.get("description", ""),
+        )
+        pop["tickets_created"].append(ticket)
+        if pop.get("context") is not None:
+            pop["context"]["tickets"] = [*pop["context"]["tickets"], ticket]
+        desk.notifier.push_pop(call_id)
+        return {"ticket": ticket}
+    if t == "ticket_update":
+        ticket = await asyncio.to_thread(
+            crm.change_ticket,
+            actor,
+            call_id,
+            _customer_id(pop),
+            a["ticket_id"],
+            a["action"],
+            a.get("text", ""),
+        )
+        ctx = pop.get("context")
+        if ctx is not None:
+            ctx["tickets"] = [ticket if x["id"] == ticket["id"] else x for x in ctx["tickets"]]
+        desk.notifier.push_pop(call_id)
+        return {"ticket": ticket}
+    if t == "wrapup":
+        await asyncio.to_thread(
+            crm.wrap_up, actor, call_id, a.get("disposition", ""), a.get("notes", "")
+        )
+        pop["disposition"] = a.get("disposition") or pop.get("disposition")
+        pop["notes"] = a.get("notes", "")
+        desk.notifier.push_pop(call_id)
+        return {"saved": True}
+    raise Refused("unknown_type", t)
+
+
+async def _dial(desk: Desk, agent_id: str, actor: str, a: dict[str, Any]) -> dict[str, Any]:
+    agent = desk.notifier.router.agents.get(agent_id)
+    if agent is None or agent.state.value in ("reserved", "ringing", "on_call", "logged_out"):
+        raise Refused("not_allowed", "click-to-call needs a free, signed-in agent")
+    number = a.get("number", "")
+    if not number:
+        raise Refused("invalid", "a number is needed")
+    await desk.telephony.originate(agent.extension, agent_id, number)
+    return {"dialing": number}
+
+
+async def _transfer(desk: Desk, agent_id: str, call_id: str, a: dict[str, Any]) -> dict[str, Any]:
+    _live_call_of(desk, agent_id, call_id)
+    router = desk.notifier.router
+    if a.get("agent"):
+        target = router.agents.get(a["agent"])
+        if target is None or target.id == agent_id:
+            raise Refused("invalid", "no such agent")
+        if target.state.value != "ready":
+            raise Refused("not_allowed", "that agent is not ready")
+        await desk.telephony.transfer_to_agent(call_id, target.extension)
+        return {"to_agent": target.id}
+    service = a.get("service", "")
+    if service not in {s.name for s in desk.engine.settings.services}:
+        raise Refused("invalid", "no such service")
+    await desk.telephony.transfer_to_service(call_id, service)
+    return {"to_service": service}
+
+
+async def supervisor_command(desk: Desk, actor: str, cmd: Command) -> dict[str, Any]:
+    if cmd.type == "ping":
+        return {"now": desk.engine.clock()}
+    a = cmd.args
+    if a["action"] not in ("not_ready", "logout"):
+        raise Refused("invalid", "supervisors may set not ready or log out")
+    if a["agent"] not in desk.notifier.router.agents:
+        raise Refused("not_found", "no such agent")
+    reply = _route(
+        desk, a["agent"], a["action"], "supervisor" if a["action"] == "not_ready" else ""
+    )
+    desk.hub.publish(
+        agent_topic(a["agent"]), {"type": "notice", "by": actor, "action": a["action"]}
+    )
+    return reply

@@ -1,0 +1,125 @@
+"""The desk: hub, notifier and wallboard wired to the engine's bus, with one lifecycle.
+
+``Desk.run`` is the only long-lived task of this package: it runs the notifier's CRM
+worker and the wallboard pusher. Wallboard figures are recomputed at most every
+``push_interval`` when something changed and at least every second (the waits grow), once
+per push for all viewers; nothing here reads the database per viewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from agent_desktop.crmview import CrmDesk
+from agent_desktop.hub import Hub
+from agent_desktop.notifier import Notifier
+from agent_desktop.telephony import DialConfig, Telephony
+from agent_desktop.wallboard import ServiceInfo, WallboardState
+from cti import events as ev
+
+WALLBOARD = "wallboard"
+EVENTS = (
+    ev.CallQueued,
+    ev.AgentRinging,
+    ev.AgentNoAnswer,
+    ev.CallAnswered,
+    ev.CallTransferred,
+    ev.CallEnded,
+    ev.WrapUpCompleted,
+    ev.AmiResynced,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeskConfig:
+    short_abandon: float = 5.0  # seconds: callers who hang up sooner are not counted
+    push_interval: float = 0.25
+    refresh_interval: float = 1.0
+    queue_limit: int = 256  # messages a client may lag behind before it is dropped
+    dial: DialConfig = field(default_factory=DialConfig)
+
+
+class Desk:
+    def __init__(self, engine: Any, crm: CrmDesk | None, config: DeskConfig | None = None) -> None:
+        self.engine = engine
+        self.crm = crm
+        self.config = config or DeskConfig()
+        self.hub = Hub(queue_limit=self.config.queue_limit)
+        self._dirty = asyncio.Event()
+        self.notifier = Notifier(engine, self.hub, crm, on_change=self._dirty.set)
+        self.telephony = Telephony(engine, self.config.dial)
+        self.board = WallboardState(
+            {
+                s.name: ServiceInfo(
+                    s.name, s.label_zh, s.label_en, s.target_percent, s.target_seconds
+                )
+                for s in engine.settings.services
+            },
+            short_abandon=self.config.short_abandon,
+            utc_offset=engine.router.config.utc_offset,
+        )
+        self._wrapups: asyncio.Queue[list[tuple[str, float]]] = asyncio.Queue()
+        self._unsubscribe: Callable[[], None] | None = None
+        self.pushes = 0
+
+    # -- the bus -------------------------------------------------------------------------
+    def subscribe(self) -> None:
+        self._unsubscribe = self.engine.bus.subscribe(self.on_event, *EVENTS)
+
+    def unsubscribe(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def on_event(self, event: Any) -> None:
+        if self.board.apply(event):
+            self._dirty.set()
+        done = self.board.drain_wrapups()
+        if done and self.crm is not None:
+            self._wrapups.put_nowait(done)
+        self.notifier.on_event(event)
+
+    # -- wallboard -----------------------------------------------------------------------
+    def wallboard(self) -> dict[str, Any]:
+        return self.board.snapshot(self.engine.clock(), self.notifier.agents())
+
+    def push_wallboard(self) -> None:
+        if self.hub.subscribers(WALLBOARD):
+            self.hub.publish(WALLBOARD, self.wallboard())
+            self.pushes += 1
+
+    async def _pusher(self) -> None:
+        cfg = self.config
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(cfg.refresh_interval):
+                    await self._dirty.wait()
+            self._dirty.clear()
+            self.notifier.sync_agents()  # timer-driven changes (wrap-up over, reservations)
+            self._dirty.clear()
+            self.push_wallboard()
+            await asyncio.sleep(cfg.push_interval)  # coalesce bursts: one push per interval
+
+    async def _wrapup_writer(self) -> None:
+        assert self.crm is not None
+        while True:
+            done = await self._wrapups.get()
+            while True:
+                try:
+                    await asyncio.to_thread(self.crm.record_wrapups, done)
+                    break
+                except SQLAlchemyError:
+                    await asyncio.sleep(1.0)  # the database is away: keep the figure, retry
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(self._pusher(), name="desk-wallboard")
+            if self.crm is not None:
+                tg.create_task(self.notifier.run(), name="desk-pops")
+                tg.create_task(self._wrapup_writer(), name="desk-wrapups")

@@ -1,0 +1,125 @@
+// The agent desktop: renders what the server says (state, pop) and sends commands.
+// All text goes in through textContent; the server is the only source of truth, so a
+// reconnect simply re-renders its snapshot.
+"use strict";
+(function () {
+  var S = JSON.parse(document.getElementById("i18n").textContent);
+  var T = S.text, lang = S.lang;
+  var $ = function (id) { return document.getElementById(id); };
+  var agent = null, pop = null, offset = 0;
+
+  function serverNow() { return Date.now() / 1000 + offset; }
+  function toast(text, err) { var t = $("toast"); t.textContent = text; t.className = err ? "err" : ""; }
+  function fail(e) { toast(T.error + ": " + (e.detail || e.code || "?"), true); }
+
+  function renderAgent() {
+    if (!agent) { return; }
+    var label = $("state-label");
+    label.textContent = S.states[agent.state] || agent.state;
+    label.dataset.state = agent.state;
+    $("state-reason").textContent = agent.state === "not_ready" && agent.reason ? (S.reasons[agent.reason] || agent.reason) : "";
+    tick();
+  }
+  function tick() {
+    if (agent) {
+      $("state-time").textContent = fmtSeconds(serverNow() - agent.since);
+      $("wrap-left").textContent = agent.state === "wrap_up" && agent.wrap_up_until
+        ? T.wrap_left + " " + fmtSeconds(agent.wrap_up_until - serverNow()) : "";
+    }
+    if (pop && pop.status === "ringing" && pop.queued_at) {
+      $("pop-waited").textContent = fmtSeconds(serverNow() - pop.queued_at);
+    }
+  }
+  setInterval(tick, 1000);
+
+  function list(id, items, fmt) {
+    var ul = $(id); clear(ul);
+    if (!items || !items.length) { ul.appendChild(el("li", T.none, "muted")); return; }
+    items.forEach(function (x) { ul.appendChild(fmt(x)); });
+  }
+  function renderPop() {
+    var box = $("pop");
+    box.dataset.status = pop ? pop.status : "none";
+    $("pop-body").hidden = !pop; $("work").hidden = !pop;
+    if (!pop) { $("pop-status").textContent = T.no_call; return; }
+    $("pop-status").textContent = {ringing: T.incoming, connected: T.on_call}[pop.status] || T.ended;
+    var ctx = pop.context || {}, c = ctx.customer;
+    $("cust-name").textContent = c ? c.name : (pop.context ? T.unknown_caller : (pop.caller_name || pop.number));
+    $("cust-number").textContent = pop.number;
+    $("cust-meta").textContent = c ? [T.account + " " + (c.account_number || "—"), T.grade + " " + (c.grade || "—"), T.area + " " + (c.area || "—")].join(" · ") : "";
+    $("quick-create").hidden = !(pop.context && !c);
+    if (!$("qc-number").value) { $("qc-number").value = pop.number || ""; }
+    $("pop-service").textContent = (lang === "zh" ? pop.service_label[0] : pop.service_label[1]) || pop.service || "—";
+    $("pop-waited").textContent = fmtSeconds(pop.waited);
+    $("pop-ivr").textContent = (pop.ivr || []).map(function (s) {
+      return s.node + (s.key ? " [" + s.key + "]" : "") + (s.recognized ? " «" + s.recognized + "»" : "");
+    }).join(" → ") || "—";
+    list("tickets", ctx.tickets, function (t) {
+      var li = el("li", "#" + t.id + " " + t.title + " (" + (S.categories[t.category] || t.category) + ", " + t.state + ")");
+      li.dataset.ticket = t.id; return li;
+    });
+    list("history", ctx.history, function (h) {
+      return el("li", (h.started_at || "").slice(0, 16).replace("T", " ") + " " + (h.service || "") + " " + (h.disposition ? S.dispositions[h.disposition] || h.disposition : ""));
+    });
+    list("incidents", ctx.incidents, function (i) { return el("li", i.title, "warn"); });
+    list("articles", ctx.articles, function (a) { var li = el("li"); li.appendChild(el("strong", a.title)); li.appendChild(el("div", a.body, "muted")); return li; });
+    var sel = $("tu-ticket"), keep = sel.value; clear(sel);
+    (ctx.tickets || []).forEach(function (t) { var o = el("option", "#" + t.id + " " + t.title); o.value = t.id; sel.appendChild(o); });
+    if (keep) { sel.value = keep; }
+    $("btn-rec").textContent = pop.recording_paused ? T.resume_rec : T.pause_rec;
+    var live = pop.status === "connected";
+    ["btn-hangup", "btn-xfer-service", "btn-xfer-agent", "btn-rec"].forEach(function (id) { $(id).disabled = !live; });
+    if (pop.disposition) { $("w-disposition").value = pop.disposition; }
+  }
+  function renderAnnouncements(items) {
+    list("announcements", items, function (a) { var li = el("li"); li.appendChild(el("strong", a.title)); li.appendChild(el("div", a.body)); return li; });
+  }
+
+  var sock = new ReconnectingSocket("/desk/ws", function (msg) {
+    if (msg.now) { offset = msg.now - Date.now() / 1000; }
+    if (msg.type === "snapshot") {
+      agent = msg.agent; renderAgent();
+      if (!pop || !msg.pop || pop.call_id !== msg.pop.call_id) { resetForms(); }
+      pop = msg.pop; renderPop(); renderAnnouncements(msg.announcements);
+    } else if (msg.type === "agent") { agent = msg.agent; renderAgent(); }
+    else if (msg.type === "pop") {
+      if (!msg.pop || !pop || pop.call_id !== msg.pop.call_id) { resetForms(); }
+      pop = msg.pop; renderPop();
+    } else if (msg.type === "notice") { toast(msg.by + ": " + (S.states[msg.action] || msg.action)); }
+  }, function (up) {
+    var c = $("conn"); c.className = "conn " + (up ? "up" : "down"); c.textContent = up ? T.connected : T.reconnecting;
+  });
+
+  function resetForms() { ["t-title", "t-desc", "w-notes", "qc-name", "qc-number", "tu-text"].forEach(function (id) { $(id).value = ""; }); $("w-disposition").value = ""; }
+  function cmd(type, args, ok) { return sock.send(type, args).then(function (r) { if (ok) { toast(ok); } return r; }, fail); }
+  function callArgs(extra) { return Object.assign({call_id: pop ? pop.call_id : ""}, extra || {}); }
+
+  $("btn-login").onclick = function () { cmd("login"); };
+  $("btn-ready").onclick = function () { cmd("ready"); };
+  $("btn-notready").onclick = function () { cmd("not_ready", {reason: $("reason").value}); };
+  $("btn-logout").onclick = function () { cmd("logout"); };
+  $("btn-dial").onclick = function () { cmd("dial", {number: $("dial-number").value.trim()}, T.saved); };
+  $("btn-hangup").onclick = function () { cmd("hangup", callArgs()); };
+  $("btn-xfer-service").onclick = function () { cmd("transfer", callArgs({service: $("xfer-service").value})); };
+  $("btn-xfer-agent").onclick = function () { cmd("transfer", callArgs({agent: $("xfer-agent").value.trim()})); };
+  $("btn-rec").onclick = function () { cmd("record", callArgs({paused: !pop.recording_paused}), pop.recording_paused ? "" : T.rec_paused); };
+  $("quick-create").onsubmit = function (e) {
+    e.preventDefault();
+    cmd("customer_create", callArgs({name: $("qc-name").value.trim(), number: $("qc-number").value.trim()}), T.saved);
+  };
+  $("ticket-form").onsubmit = function (e) {
+    e.preventDefault();
+    cmd("ticket_create", callArgs({title: $("t-title").value.trim(), category: $("t-category").value,
+      priority: parseInt($("t-priority").value, 10), description: $("t-desc").value}), T.ticket_created)
+      .then(function (r) { if (r) { $("t-title").value = ""; $("t-desc").value = ""; } });
+  };
+  $("tu-save").onclick = function () {
+    if (!$("tu-ticket").value) { return; }
+    cmd("ticket_update", callArgs({ticket_id: parseInt($("tu-ticket").value, 10), action: $("tu-action").value, text: $("tu-text").value}), T.saved);
+  };
+  $("wrap-form").onsubmit = function (e) {
+    e.preventDefault();
+    cmd("wrapup", callArgs({disposition: $("w-disposition").value, notes: $("w-notes").value}), T.saved);
+  };
+  $("btn-dismiss").onclick = function () { cmd("dismiss", callArgs()); };
+})();

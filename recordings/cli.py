@@ -1,0 +1,101 @@
+"""`cti recordings verify` and `cti recordings transcribe` (called from cti/cli.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from recordings import files
+from recordings.config import RecordingsConfig
+from recordings.names import UnsafeName, resolve
+from recordings.registry import Registry
+
+
+@dataclass
+class VerifyReport:
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.changed
+
+
+def verify_files(config: RecordingsConfig, registry: Registry) -> VerifyReport:
+    """Every stored file against the checksum the registry took when the call ended."""
+    report = VerifyReport()
+    for seg in registry.all_segments():
+        report.checked += 1
+        try:
+            path = resolve(Path(config.directory), seg["name"])
+        except UnsafeName:
+            report.changed.append(seg["name"])
+            continue
+        if not path.is_file():
+            report.missing.append(seg["name"])
+            continue
+        size, digest = files.sha256_of(path)
+        if size != seg["size"] or digest != seg["sha256"]:
+            report.changed.append(seg["name"])
+    return report
+
+
+def progress_bar(out: TextIO, started: float) -> object:
+    def show(done: int, total: int, audio: float) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        cpu = time.process_time() - started
+        speed = f"{audio / cpu:.1f}x" if cpu > 0 else "-"
+        out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                  f"{audio:.0f}s audio, {speed} real time ")
+        out.flush()
+
+    return show
+
+
+def _services(site: Path) -> tuple[RecordingsConfig, Registry, object]:
+    from crm.db import make_engine
+    from cti.settings import load_settings
+    from recordings.config import load_config
+    from recordings.schema import create_tables
+
+    settings = load_settings(site)
+    config = load_config(settings.source, settings.recordings_dir)
+    sql = make_engine(settings.database_url)
+    create_tables(sql)
+    return config, Registry(sql), sql
+
+
+def verify_main(site: Path, out: TextIO = sys.stdout) -> int:
+    config, registry, sql = _services(site)
+    try:
+        report = verify_files(config, registry)
+    finally:
+        sql.dispose()  # type: ignore[attr-defined]
+    for name in report.missing:
+        out.write(f"missing  {name}\n")
+    for name in report.changed:
+        out.write(f"changed  {name}\n")
+    out.write(f"{report.checked} file(s) checked: {len(report.missing)} missing, "
+              f"{len(report.changed)} changed\n")
+    return 0 if report.ok else 1
+
+
+def transcribe_main(site: Path, out: TextIO = sys.stdout) -> int:
+    from ivr.speech import ModelCache
+    from recordings.worker import transcribe_backlog
+
+    config, registry, sql = _services(site)
+    try:
+        started = time.process_time()
+        done = asyncio.run(transcribe_backlog(config, registry, ModelCache(),
+                                              progress=progress_bar(out, started)))  # type: ignore[arg-type]
+    finally:
+        sql.dispose()  # type: ignore[attr-defined]
+    out.write(f"\n{done} segment(s) transcribed\n")
+    return 0

@@ -1,0 +1,99 @@
+"""Finding recorded calls: filters to one SQL query over the registry and the CRM's
+interactions (disposition, customer), on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, and_, exists, func, or_, select
+
+from crm.schema import customers, interactions
+from recordings.schema import rec_calls, rec_segments
+
+PAGE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    date_from: str = ""  # YYYY-MM-DD (UTC), inclusive
+    date_to: str = ""  # YYYY-MM-DD (UTC), inclusive
+    agent: str = ""
+    customer: str = ""  # name or number, a part of it
+    service: str = ""
+    disposition: str = ""
+    min_seconds: float | None = None
+    max_seconds: float | None = None
+    words: str = ""  # every word must be in the transcript
+    only_agent: str | None = None  # an agent sees only calls they took part in
+
+    @classmethod
+    def from_query(cls, q: Any, only_agent: str | None) -> Filters:
+        def num(key: str) -> float | None:
+            try:
+                return float(q.get(key)) if q.get(key) not in (None, "") else None
+            except ValueError:
+                return None
+
+        return cls(str(q.get("from", ""))[:10], str(q.get("to", ""))[:10],
+                   str(q.get("agent", ""))[:64].strip(), str(q.get("customer", ""))[:100].strip(),
+                   str(q.get("service", ""))[:64].strip(),
+                   str(q.get("disposition", ""))[:64].strip(), num("min"), num("max"),
+                   str(q.get("q", ""))[:200].strip(), only_agent)
+
+
+def _day(text: str, end: bool) -> float | None:
+    try:
+        t = time.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        return None
+    return calendar.timegm(t) + (86400 if end else 0)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search(sql: Engine, f: Filters, limit: int = PAGE) -> list[dict[str, Any]]:
+    c, i, cu = rec_calls, interactions, customers
+    q = (select(c, i.c.disposition, i.c.caller_name, func.coalesce(i.c.customer_id,
+                c.c.customer_id).label("customer_id"), cu.c.name.label("customer_name"))
+         .select_from(c.outerjoin(i, i.c.call_id == c.c.call_id)
+                      .outerjoin(cu, cu.c.id == func.coalesce(i.c.customer_id,
+                                                              c.c.customer_id)))
+         .where(c.c.deleted_at.is_(None)))
+    cond = []
+    if (start := _day(f.date_from, False)) is not None:
+        cond.append(c.c.started_at >= start)
+    if (stop := _day(f.date_to, True)) is not None:
+        cond.append(c.c.started_at < stop)
+
+    def took_part(agent: str) -> Any:
+        return or_(c.c.agent == agent, exists().where(
+            rec_segments.c.call_id == c.c.call_id, rec_segments.c.agent == agent))
+
+    if f.agent:
+        cond.append(took_part(f.agent))
+    if f.only_agent is not None:
+        cond.append(took_part(f.only_agent))
+    if f.service:
+        cond.append(c.c.service == f.service)
+    if f.disposition:
+        cond.append(i.c.disposition == f.disposition)
+    if f.customer:
+        pat = _like(f.customer)
+        cond.append(or_(cu.c.name.like(pat, escape="\\"), i.c.caller_name.like(pat, escape="\\"),
+                        c.c.caller_number.like(pat, escape="\\")))
+    if f.min_seconds is not None:
+        cond.append(c.c.duration >= f.min_seconds)
+    if f.max_seconds is not None:
+        cond.append(c.c.duration <= f.max_seconds)
+    for word in f.words.lower().split()[:10]:
+        cond.append(c.c.transcript_text.like(_like(word), escape="\\"))
+    if cond:
+        q = q.where(and_(*cond))
+    with sql.connect() as conn:
+        rows = conn.execute(q.order_by(c.c.started_at.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]

@@ -1,0 +1,140 @@
+"""A running engine + simulator + CRM + web app (with the desk) for the desktop's tests."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from agent_desktop import DESK
+from agent_desktop.service import Desk
+from crm.auth import create_user
+from crm.db import create_schema, make_engine
+from crm.model.customer import Customer
+from crm.model.ticket import TicketCategory
+from crm.services.customers import add_customer, make_phone
+from crm.services.tickets import open_ticket
+from crm.store import InteractionStore
+from crm.uow import UnitOfWork
+from cti.ami.session import backoff
+from cti.crm_sink import CrmSink
+from cti.demo import DEMO_PROMPTS
+from cti.engine import Engine
+from cti.settings import Settings
+from cti.simulator import AgentPhone, SimConfig, Simulator
+from cti.web import make_app
+from cti.webauth import crm_authenticator
+from tests.integration.enginekit import settings_for
+
+PASSWORD = "correct-horse-battery"
+
+
+@dataclasses.dataclass
+class DeskRig:
+    engine: Engine
+    sim: Simulator
+    sql: Any
+    store: InteractionStore
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.engine.web_port}"
+
+    @property
+    def desk(self) -> Desk:
+        return self.engine.web_runner.app[DESK]
+
+    def add_user(self, username: str, role: str) -> None:
+        with UnitOfWork(self.sql) as uow:
+            create_user(uow, username=username, password=PASSWORD, role=role)
+            uow.commit()
+
+    def add_customer(self, name: str, number: str, *, area: str | None = None) -> int:
+        with UnitOfWork(self.sql) as uow:
+            cid = add_customer(
+                uow, Customer(name=name, area=area, phones=[make_phone(number)]), "test"
+            )
+            uow.commit()
+        return cid
+
+    def add_ticket(self, customer_id: int, title: str) -> int:
+        with UnitOfWork(self.sql) as uow:
+            t = open_ticket(
+                uow,
+                actor="test",
+                title=title,
+                category=TicketCategory.REPAIR,
+                customer_id=customer_id,
+            )
+            uow.commit()
+        assert t.id is not None
+        return t.id
+
+
+@contextlib.asynccontextmanager
+async def desk_rig(
+    tmp: Path,
+    *,
+    time_scale: float = 0.05,
+    phones: list[AgentPhone] | None = None,
+    settings: Settings | None = None,
+) -> AsyncIterator[DeskRig]:
+    settings = settings or settings_for(tmp)
+    settings = dataclasses.replace(settings, web_port=0, web_secret="test-secret-" + "x" * 20)
+    sql = make_engine(settings.database_url)
+    create_schema(sql)
+    store = InteractionStore(sql)
+    phones = phones or [
+        AgentPhone(a.extension, answer_after=1.0, talk_time=5.0) for a in settings.agents
+    ]
+    cfg = SimConfig(
+        agents=phones,
+        time_scale=time_scale,
+        recordings_dir=tmp / "rec",
+        noanswer_to_hold=True,
+        auth_failure_delay=0.05,
+    )
+    cfg.sounds.update(DEMO_PROMPTS)
+    try:
+        async with Simulator(cfg) as sim:
+            settings = dataclasses.replace(
+                settings, asterisk=(dataclasses.replace(settings.asterisk[0], port=sim.ami_port),)
+            )
+            engine = Engine(
+                settings,
+                CrmSink(store),
+                web_app_factory=lambda e: make_app(e, crm_sql=sql),
+                authenticate=crm_authenticator(sql),
+                crm_store=store,
+            )
+            for s in engine.sessions.values():
+                s._backoff_factory = lambda: backoff(0.02, 2.0, 0.2)
+            async with engine:
+                sim.set_agi_target(sim.config.agi_host, engine.agi_port)
+                await engine.wait_ready(timeout=10)
+                yield DeskRig(engine, sim, sql, store)
+    finally:
+        sql.dispose()
+
+
+async def login(session: aiohttp.ClientSession, base: str, username: str) -> None:
+    """Log in through the real form (CSRF token included); cookies stay in ``session``."""
+    async with session.get(f"{base}/login") as resp:
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', await resp.text())
+    assert csrf is not None
+    async with session.post(
+        f"{base}/login",
+        data={"csrf": csrf.group(1), "username": username, "password": PASSWORD, "next": "/"},
+        allow_redirects=False,
+    ) as resp:
+        assert resp.status == 302 and "error" not in resp.headers["Location"], resp.headers
+
+
+def client() -> aiohttp.ClientSession:
+    # Unsafe jar: the server is 127.0.0.1, whose cookies the default jar would drop.
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
