@@ -250,6 +250,9 @@ def make_app(
     from routing.api import mount_routing  # agent states, queues, routing reload
 
     mount_routing(app, engine)
+    from recordings.web import mount_recordings  # issue 7: recordings, playback, QA
+
+    mount_recordings(app, engine)
     if crm_sql is not None:
         from crm.api.app import setup_crm_api
 

@@ -123,3 +123,8 @@ class Registry:
                 .where(rec_segments.c.call_id == call_id)
                 .order_by(rec_segments.c.seq, rec_segments.c.leg))
             return [dict(r._mapping) for r in rows]
+
+    def segment_by_name(self, name: str) -> dict[str, Any] | None:
+        with self.sql.connect() as conn:
+            row = conn.execute(select(rec_segments).where(rec_segments.c.name == name)).first()
+            return dict(row._mapping) if row else None

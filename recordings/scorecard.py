@@ -140,3 +140,15 @@ def calibrate(
 
 def agreement(rows: list[tuple[Question, str, str, bool]]) -> float:
     return round(100 * sum(r[3] for r in rows) / len(rows), 1) if rows else 100.0
+
+
+def trend(scored: list[tuple[float | None, float | None]]) -> list[tuple[str, float, int]]:
+    """Per UTC day: (YYYY-MM-DD, mean score, evaluations), oldest first."""
+    import time
+
+    days: dict[str, list[float]] = {}
+    for at, value in scored:
+        if at is None or value is None:
+            continue
+        days.setdefault(time.strftime("%Y-%m-%d", time.gmtime(at)), []).append(value)
+    return [(d, round(sum(v) / len(v), 1), len(v)) for d, v in sorted(days.items())]
