@@ -23,6 +23,7 @@ from cti.bus import InProcessBus
 from cti.calls import CallModel, SnapshotChannel
 from cti.interactions import InteractionSink, InteractionWriter
 from cti.journal import Journal
+from cti.metrics import install as install_metrics
 from cti.settings import Settings
 from ivr.wiring import build_ivr
 from routing.executor import RoutingExecutor
@@ -58,6 +59,8 @@ class Engine:
         self.journal = Journal(settings.journal_path)
         self.writer = InteractionWriter(sink, self.journal)
         self.bus.subscribe(self.writer.on_call_ended, ev.CallEnded)
+        # -- metrics (issue 8): a per-engine Prometheus registry fed from the bus.
+        self.metrics = install_metrics(self)
         self.sessions: dict[str, AmiSession] = {}
         for ami in settings.asterisk:
             self.sessions[ami.name] = AmiSession(

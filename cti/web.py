@@ -253,6 +253,9 @@ def make_app(
     from recordings.web import mount_recordings  # issue 7: recordings, playback, QA
 
     mount_recordings(app, engine)
+    from cti.metrics import mount_metrics  # issue 8: Prometheus /metrics (+ database probe)
+
+    mount_metrics(app, engine, crm_sql)
     if crm_sql is not None:
         from crm.api.app import setup_crm_api
 

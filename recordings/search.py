@@ -58,7 +58,8 @@ def _like(text: str) -> str:
 
 def search(sql: Engine, f: Filters, limit: int = PAGE) -> list[dict[str, Any]]:
     c, i, cu = rec_calls, interactions, customers
-    q = (select(c, i.c.disposition, i.c.caller_name, func.coalesce(i.c.customer_id,
+    cols = [col for col in c.c if col.name != "customer_id"]
+    q = (select(*cols, i.c.disposition, i.c.caller_name, func.coalesce(i.c.customer_id,
                 c.c.customer_id).label("customer_id"), cu.c.name.label("customer_name"))
          .select_from(c.outerjoin(i, i.c.call_id == c.c.call_id)
                       .outerjoin(cu, cu.c.id == func.coalesce(i.c.customer_id,

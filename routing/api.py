@@ -23,18 +23,42 @@ EXECUTOR: web.AppKey[Any] = web.AppKey("routing_executor")
 COMMANDS = ("login", "logout", "ready", "not_ready")
 
 
+def _require(request: web.Request, *roles: str) -> web.Response | None:
+    """A 403 problem unless the logged-in user holds one of ``roles`` (admin always does)."""
+    from cti.web import IDENTITY  # the web app imports this module: import at use
+
+    identity = request.get(IDENTITY)
+    if identity is None:
+        return _problem(401, "Log in first")
+    if not identity.has(*roles):
+        return _problem(403, "Forbidden", f"needs one of: {', '.join(roles)}")
+    return None
+
+
 def _problem(status: int, title: str, detail: str = "") -> web.Response:
-    return web.json_response({"type": "about:blank", "title": title, "status": status,
-                              "detail": detail}, status=status,
-                             content_type="application/problem+json")
+    return web.json_response(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status=status,
+        content_type="application/problem+json",
+    )
 
 
 def agents_view(ex: RoutingExecutor) -> list[dict[str, Any]]:
-    return [{"id": a.id, "name": a.profile.name, "extension": a.extension,
-             "state": a.state.value, "reason": a.reason, "since": a.since,
-             "call_id": a.call_id, "calls_today": a.calls_today,
-             "skills": a.skills, "languages": sorted(a.profile.languages)}
-            for a in ex.router.agents.values()]
+    return [
+        {
+            "id": a.id,
+            "name": a.profile.name,
+            "extension": a.extension,
+            "state": a.state.value,
+            "reason": a.reason,
+            "since": a.since,
+            "call_id": a.call_id,
+            "calls_today": a.calls_today,
+            "skills": a.skills,
+            "languages": sorted(a.profile.languages),
+        }
+        for a in ex.router.agents.values()
+    ]
 
 
 def queues_view(ex: RoutingExecutor, now: float) -> list[dict[str, Any]]:
@@ -46,22 +70,31 @@ def queues_view(ex: RoutingExecutor, now: float) -> list[dict[str, Any]]:
     for name, svc in r.services.items():
         st = r.stats.get(name)
         handled = (st.answered + st.abandoned) if st else 0
-        out.append({
-            "service": name, "waiting": len(waiting.get(name, [])),
-            "longest_wait": round(max(waiting.get(name, [0.0])), 1),
-            "answered": st.answered if st else 0, "abandoned": st.abandoned if st else 0,
-            "service_level": round(100.0 * st.answered_in_target / handled, 1)
-            if st and handled else None,
-            "target": {"percent": svc.target_percent, "seconds": svc.target_seconds},
-        })
+        out.append(
+            {
+                "service": name,
+                "waiting": len(waiting.get(name, [])),
+                "longest_wait": round(max(waiting.get(name, [0.0])), 1),
+                "answered": st.answered if st else 0,
+                "abandoned": st.abandoned if st else 0,
+                "service_level": round(100.0 * st.answered_in_target / handled, 1)
+                if st and handled
+                else None,
+                "target": {"percent": svc.target_percent, "seconds": svc.target_seconds},
+            }
+        )
     return out
 
 
 async def list_agents(request: web.Request) -> web.Response:
+    if (refused := _require(request, "supervisor")) is not None:
+        return refused
     return web.json_response(agents_view(request.app[EXECUTOR]))
 
 
 async def list_queues(request: web.Request) -> web.Response:
+    if (refused := _require(request, "supervisor")) is not None:
+        return refused
     ex = request.app[EXECUTOR]
     return web.json_response(queues_view(ex, ex._clock()))
 
@@ -86,27 +119,40 @@ async def agent_command(request: web.Request) -> web.Response:
     reason = str(body.get("reason", ""))[:64]
     if agent_id not in ex.router.agents:
         return _problem(404, "No such agent", agent_id)
+    # Supervisors move anyone; an agent only themselves (user name = agent id or extension).
+    if _require(request, "supervisor") is not None:
+        from cti.web import IDENTITY
+
+        identity = request.get(IDENTITY)
+        agent = ex.router.agents[agent_id]
+        own = identity is not None and identity.username in (agent.id, agent.extension)
+        if not own or not identity.has("agent"):
+            return _problem(403, "Forbidden", "agents may change only their own state")
     try:
         ex.command(agent_id, action, reason)
     except RoutingError as exc:
         return _problem(409, "Not allowed in this state", str(exc))
     agent = ex.router.agents[agent_id]
-    return web.json_response({"id": agent_id, "state": agent.state.value,
-                              "reason": agent.reason})
+    return web.json_response({"id": agent_id, "state": agent.state.value, "reason": agent.reason})
 
 
 async def reload(request: web.Request) -> web.Response:
+    if (refused := _require(request, "admin")) is not None:
+        return refused
     ex = request.app[EXECUTOR]
     await _body(request)
     try:
         cfg = ex.reload()
     except ConfigError as exc:
         return _problem(422, "Configuration refused; the previous one stays", str(exc))
-    return web.json_response({"source": cfg.source, "services": len(cfg.services),
-                              "agents": len(cfg.agents)})
+    return web.json_response(
+        {"source": cfg.source, "services": len(cfg.services), "agents": len(cfg.agents)}
+    )
 
 
 async def callback(request: web.Request) -> web.Response:
+    if (refused := _require(request, "supervisor")) is not None:
+        return refused
     ex = request.app[EXECUTOR]
     body = await _body(request)
     number = str(body.get("number", ""))
