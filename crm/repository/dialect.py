@@ -13,6 +13,4 @@ def insert_for(connection: Connection, table: Table) -> Any:
         return postgresql.insert(table)
     if connection.dialect.name == "sqlite":
         return sqlite.insert(table)
-    raise NotImplementedError(
-        f"the CRM supports SQLite and PostgreSQL, not {connection.dialect.name}"
-    )
+    raise ValueError(f"the CRM supports SQLite and PostgreSQL, not {connection.dialect.name}")
