@@ -1,0 +1,90 @@
+"""Bridges, transfers, holds and recordings: the call model's handlers for what happens
+to a call once an agent is on it (mixed into :class:`cti.calls.CallModel`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cti import events as ev
+from cti.ami.protocol import Event
+from cti.callstate import Call, CallState, Channel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class BridgeMixin:
+    calls: dict[str, Call]
+    channels: dict[str, Channel]
+    _alias: dict[str, str]
+    call_for_channel: Callable[[str], Call | None]
+
+    def _on_bridge_enter(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        uid = e.get("Uniqueid")
+        chan = self.channels.get(uid)
+        if chan is None:
+            return []
+        bridge = e.get("BridgeUniqueid")
+        chan.bridge = bridge
+        # An attended transfer bridges a channel of another call with ours: fold it in.
+        for other in self.channels.values():
+            if other.bridge == bridge and other.call_id != chan.call_id:
+                return self._merge(other.call_id, chan.call_id, now)
+        return []
+
+    def _merge(self, keep_id: str, gone_id: str, now: float) -> list[ev.DomainEvent]:
+        keep, gone = self.calls.get(keep_id), self.calls.get(gone_id)
+        if keep is None or gone is None:
+            return []
+        for uid in gone.channels:
+            self.channels[uid].call_id = keep_id
+            keep.channels.add(uid)
+        self._alias[gone_id] = keep_id
+        for alias, target in self._alias.items():
+            if target == gone_id:
+                self._alias[alias] = keep_id
+        del self.calls[gone_id]
+        keep.transfers += 1
+        return [ev.CallTransferred(keep_id, now, "attended", "", merged_call_id=gone_id)]
+
+    def _on_bridge_leave(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        chan = self.channels.get(e.get("Uniqueid"))
+        if chan is not None:
+            chan.bridge = ""
+        return []
+
+    def _on_blind_transfer(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        call = self.call_for_channel(e.get("TransfererUniqueid") or e.get("TransfereeUniqueid"))
+        if call is None:
+            return []
+        call.transfers += 1
+        target = f"{e.get('Extension')}@{e.get('TransferTargetContext') or e.get('Context')}"
+        return [ev.CallTransferred(call.call_id, now, "blind", target)]
+
+    def _on_hold(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        call = self.call_for_channel(e.get("Uniqueid"))
+        if call is None or call.state != CallState.CONNECTED:
+            return []
+        call.held_since = now
+        call.move(CallState.ON_HOLD, now)
+        return [ev.CallHeld(call.call_id, now, e.get("Channel"))]
+
+    def _on_unhold(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        call = self.call_for_channel(e.get("Uniqueid"))
+        if call is None or call.state != CallState.ON_HOLD:
+            return []
+        if call.held_since is not None:
+            call.hold_seconds += now - call.held_since
+            call.held_since = None
+        call.move(CallState.CONNECTED, now)
+        return [ev.CallResumed(call.call_id, now, e.get("Channel"))]
+
+    def _on_mixmonitor(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        call = self.call_for_channel(e.get("Uniqueid"))
+        if call is None:
+            return []
+        uid = e.get("Uniqueid")
+        if e.name == "MixMonitorStart":
+            call.recordings.append(uid)
+            return [ev.RecordingStarted(call.call_id, now, e.get("Channel"), uid)]
+        return [ev.RecordingStopped(call.call_id, now, e.get("Channel"), uid)]
