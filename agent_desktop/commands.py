@@ -36,6 +36,9 @@ def _live_call_of(desk: Desk, agent_id: str, call_id: str) -> None:
     call = desk.engine.model.calls.get(call_id)
     if call is None or call.state.value not in ("connected", "on_hold"):
         raise Refused("gone", "the call is not in progress")
+    dialled = desk.outbound.calls.get(call_id)
+    if dialled is not None and dialled.agent_id == agent_id:
+        return  # a click-to-call: the model names the customer, not the agent, as answering
     if agent is None or call.answered_by != agent.extension:
         raise Refused("forbidden", "not your call")
 
@@ -142,32 +145,38 @@ async def agent_command(desk: Desk, agent_id: str, actor: str, cmd: Command) -> 
 
 
 async def _dial(desk: Desk, agent_id: str, actor: str, a: dict[str, Any]) -> dict[str, Any]:
-    agent = desk.notifier.router.agents.get(agent_id)
-    if agent is None or agent.state.value in ("reserved", "ringing", "on_call", "logged_out"):
-        raise Refused("not_allowed", "click-to-call needs a free, signed-in agent")
     number = a.get("number", "")
     if not number:
         raise Refused("invalid", "a number is needed")
-    await desk.telephony.originate(agent.extension, agent_id, number)
-    return {"dialing": number}
+    return await desk.outbound.dial(agent_id, actor, number, a.get("customer_id"))
 
 
 async def _transfer(desk: Desk, agent_id: str, call_id: str, a: dict[str, Any]) -> dict[str, Any]:
+    """Both kinds go through routing: to an agent it reserves them and offers the call
+    (a no-answer puts it back to waiting); to a service the caller waits again. Either
+    way the first agent leaves the call for wrap-up at once."""
     _live_call_of(desk, agent_id, call_id)
-    router = desk.notifier.router
+    if call_id in desk.outbound.calls:
+        raise Refused("not_allowed", "a call you placed cannot be transferred")
+    executor = desk.engine.router
     if a.get("agent"):
-        target = router.agents.get(a["agent"])
+        target = executor.router.agents.get(a["agent"])
         if target is None or target.id == agent_id:
             raise Refused("invalid", "no such agent")
-        if target.state.value != "ready":
-            raise Refused("not_allowed", "that agent is not ready")
-        await desk.telephony.transfer_to_agent(call_id, target.extension)
-        return {"to_agent": target.id}
-    service = a.get("service", "")
-    if service not in {s.name for s in desk.engine.settings.services}:
-        raise Refused("invalid", "no such service")
-    await desk.telephony.transfer_to_service(call_id, service)
-    return {"to_service": service}
+        try:
+            executor.transfer_to_agent(call_id, target.id)
+        except RoutingError as exc:
+            raise Refused("not_allowed", str(exc)) from None
+        reply: dict[str, Any] = {"to_agent": target.id}
+    else:
+        service = a.get("service", "")
+        if service not in {s.name for s in desk.engine.settings.services}:
+            raise Refused("invalid", "no such service")
+        await desk.telephony.transfer_to_service(call_id, service)
+        reply = {"to_service": service}
+    executor.agent_left(agent_id, call_id)
+    desk.notifier.handed_on(agent_id, call_id, reply.get("to_agent") or reply["to_service"])
+    return reply
 
 
 async def supervisor_command(desk: Desk, actor: str, cmd: Command) -> dict[str, Any]:

@@ -11,19 +11,22 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import or_, select
 
 from agent_desktop.protocol import Refused
 from agent_desktop.texts import DISPOSITIONS
 from crm.model.announcement import AnnouncementState
 from crm.model.customer import Customer
-from crm.model.ticket import TicketAction, TicketCategory, TicketError
+from crm.model.ticket import IllegalTransition, TicketAction, TicketCategory, TicketError
 from crm.phone import InvalidPhoneNumber, NumberPlan
+from crm.schema import interactions
 from crm.services import customers as customer_svc
 from crm.services import tickets as ticket_svc
 from crm.store import InteractionStore
 from crm.uow import UnitOfWork
 
 OPEN_TICKET_ACTIONS = {a.value for a in TicketAction if a != TicketAction.TRANSFER}
+TEXT_NEEDED = frozenset({TicketAction.SUSPEND.value})  # the ticket model refuses it blank
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -105,6 +108,30 @@ class CrmDesk:
                 ]
         return out
 
+    def interactions_since(self, start: datetime) -> list[dict[str, Any]]:
+        """Today's inbound calls, for the wallboard's totals after a start: one query."""
+        t = interactions
+        query = select(
+            t.c.call_id,
+            t.c.service,
+            t.c.agent_answered,
+            t.c.end_reason,
+            t.c.wait_seconds,
+            t.c.talk_seconds,
+            t.c.hold_seconds,
+            t.c.wrapup_seconds,
+            t.c.started_at,
+            t.c.ended_at,
+            t.c.extra,
+        ).where(
+            t.c.started_at >= start,
+            t.c.complete.is_(True),
+            t.c.service.is_not(None),
+            or_(t.c.direction.is_(None), t.c.direction != "outbound"),
+        )
+        with self.sql.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
     def announcements(self, username: str) -> list[dict[str, Any]]:
         """Published announcements meant for everyone or for the user's department."""
         with self._uow(write=False) as uow:
@@ -174,6 +201,9 @@ class CrmDesk:
         """Move a ticket of the caller's (and link it to this call)."""
         if action not in OPEN_TICKET_ACTIONS:
             raise Refused("invalid", "unknown ticket action")
+        if action in TEXT_NEEDED and not text.strip():
+            # Checked here so the desk can say so in the agent's language.
+            raise Refused("text_needed", f"{action} needs a reason", action=action)
         with self._uow() as uow:
             current = uow.tickets.get(ticket_id)
             if current is None:
@@ -184,6 +214,14 @@ class CrmDesk:
                 ticket = ticket_svc.change_ticket(
                     uow, ticket_id, action, actor, resolution=text or None, reason=text or None
                 )
+            except IllegalTransition as exc:
+                raise Refused(
+                    "illegal_transition",
+                    str(exc),
+                    ticket=ticket_id,
+                    state=exc.state.value,
+                    action=exc.action.value,
+                ) from None
             except TicketError as exc:
                 raise Refused("not_allowed", str(exc)) from None
             uow.interactions.ensure(call_id)
@@ -203,6 +241,30 @@ class CrmDesk:
         """The wrap-up length of handled calls, the same figure the wallboard's AHT uses."""
         for call_id, seconds in done:
             self.store.update_interaction(call_id, wrapup_seconds=seconds)
+
+    def start_outbound(
+        self, actor: str, call_id: str, digits: str, customer_id: int | None, extension: str
+    ) -> dict[str, Any] | None:
+        """Begin a click-to-call's row: outbound, by this agent, to this customer (the
+        one chosen, else the one the number belongs to). The engine's write when the call
+        ends completes the row and keeps these fields. Returns the customer's card."""
+        if customer_id is not None:
+            with self._uow(write=False) as uow:
+                card = uow.customers.card(customer_id)
+            if card is None:
+                raise Refused("not_found", f"customer {customer_id}")
+        else:
+            card = self.store.find_customer_by_phone(digits)
+        self.store.update_interaction(
+            call_id,
+            actor=actor,
+            direction="outbound",
+            caller_number=digits,
+            customer_id=card.id if card is not None else None,
+            agent_answered=extension,
+            agents_offered=[extension],
+        )
+        return _card(card) if card is not None else None
 
     def link_customer(self, call_id: str, customer_id: int, actor: str) -> None:
         self.store.update_interaction(call_id, actor=actor, customer_id=customer_id)

@@ -130,6 +130,11 @@ class Notifier:
             pop = self._new_pop(e, call)
             self._keep(self.pops, e.call_id, pop)
         pop.update(status="ringing", agent=aid, rung_at=e.at, waited=round(e.waited, 1))
+        for other, cid in list(self.current.items()):
+            if cid == e.call_id and other != aid:
+                # A transfer: the first agent keeps the last pop they got (to wrap up)
+                # but no longer follows the call on the next agent's desk.
+                del self.current[other]
         self.current[aid] = e.call_id
         hist = self.history.setdefault(aid, OrderedDict())
         hist[e.call_id] = None
@@ -177,6 +182,47 @@ class Notifier:
         for aid, cid in self.current.items():
             if cid == call_id and (only is None or aid == only):
                 self.hub.publish(agent_topic(aid), {"type": "pop", "pop": pop})
+
+    def outbound_pop(
+        self, agent_id: str, call_id: str, number: str, card: dict[str, Any] | None
+    ) -> None:
+        """A click-to-call: the agent's desk shows it from the first ring of their phone."""
+        pop: dict[str, Any] = {
+            "call_id": call_id,
+            "direction": "outbound",
+            "number": number,
+            "caller_name": card["name"] if card else "",
+            "service": "",
+            "service_label": ["外呼", "Outbound"],
+            "ivr": [],
+            "queued_at": None,
+            "context": self.contexts.get(call_id),
+            "recording_paused": False,
+            "tickets_created": [],
+            "status": "dialing",
+            "agent": agent_id,
+            "waited": 0.0,
+        }
+        self._keep(self.pops, call_id, pop)
+        self.current[agent_id] = call_id
+        hist = self.history.setdefault(agent_id, OrderedDict())
+        hist[call_id] = None
+        while len(hist) > AGENT_HISTORY:
+            hist.popitem(last=False)
+        if self.crm is not None:
+            self._jobs.put_nowait((call_id, number, ""))
+        self.push_pop(call_id)
+
+    def set_status(self, call_id: str, status: str) -> None:
+        self._status(call_id, status)
+
+    def handed_on(self, agent_id: str, call_id: str, target: str) -> None:
+        """The agent transferred the call: their desk shows it as handed on, for wrap-up."""
+        pop = self.pops.get(call_id)
+        if pop is None:
+            return
+        pop.update(status="transferred", transferred=target)
+        self.push_pop(call_id, only=agent_id)
 
     def dismiss(self, agent_id: str, call_id: str) -> None:
         if self.current.get(agent_id) == call_id:

@@ -53,11 +53,15 @@ SUPERVISOR_COMMANDS: dict[str, Schema] = {
 class Refused(Exception):
     """A message the server will not act on; ``code`` is stable for clients and tests."""
 
-    def __init__(self, code: str, detail: str = "", request_id: Any = None) -> None:
+    def __init__(
+        self, code: str, detail: str = "", request_id: Any = None, **data: str | int
+    ) -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
         self.request_id = request_id
+        # Plain values the client words the refusal with, in the agent's language.
+        self.data = data
 
 
 @dataclass(frozen=True, slots=True)

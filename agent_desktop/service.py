@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from agent_desktop.crmview import CrmDesk
 from agent_desktop.hub import Hub
 from agent_desktop.notifier import Notifier
+from agent_desktop.outbound import Outbound
 from agent_desktop.telephony import DialConfig, Telephony
 from agent_desktop.wallboard import ServiceInfo, WallboardState
 from cti import events as ev
@@ -54,6 +55,7 @@ class Desk:
         self._dirty = asyncio.Event()
         self.notifier = Notifier(engine, self.hub, crm, on_change=self._dirty.set)
         self.telephony = Telephony(engine, self.config.dial)
+        self.outbound = Outbound(engine, self.notifier, crm, self.telephony)
         self.board = WallboardState(
             {
                 s.name: ServiceInfo(
@@ -83,6 +85,7 @@ class Desk:
         done = self.board.drain_wrapups()
         if done and self.crm is not None:
             self._wrapups.put_nowait(done)
+        self.outbound.on_event(event)
         self.notifier.on_event(event)
 
     # -- wallboard -----------------------------------------------------------------------

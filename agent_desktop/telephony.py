@@ -1,4 +1,5 @@
-"""Call controls carried out through AMI: hang up, transfer, recording pause, click-to-call.
+"""Call controls carried out through AMI: hang up, transfer to a service, recording pause,
+click-to-call. (A transfer to an agent is routing's: it reserves them and redirects.)
 
 The caller's channel is the one to act on (the call model knows which half of a Local
 pair runs the dialplan). Asterisk's refusals come back as :class:`Refused` with the
@@ -7,7 +8,6 @@ reason, so the desktop can say "the call is gone" rather than fail silently.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -67,30 +67,6 @@ class Telephony:
             },
         )
 
-    async def transfer_to_agent(self, call_id: str, extension: str) -> None:
-        """Blind transfer: the caller's channel dials the other agent, as routing does."""
-        dp = self.engine.settings.dialplan
-        channel = self._channel(call_id)
-        ami = self._ami()
-        setvar = {"Channel": channel, "Variable": dp.agent_variable, "Value": extension}
-        redirect = {
-            "Channel": channel,
-            "Context": dp.connect_context,
-            "Exten": "s",
-            "Priority": "1",
-        }
-        # Both on the wire back to back: Asterisk runs one session's actions in order.
-        replies = await asyncio.gather(
-            ami.send("Setvar", setvar), ami.send("Redirect", redirect), return_exceptions=True
-        )
-        for reply in replies:
-            if isinstance(reply, AmiError):
-                raise Refused("pbx_error", str(reply))
-            if isinstance(reply, BaseException):
-                raise reply
-            if not reply.ok:
-                raise Refused("pbx_refused", reply.response.message)
-
     async def transfer_to_service(self, call_id: str, service: str) -> None:
         """The caller goes back to waiting (keeping their place in time) for ``service``."""
         dp = self.engine.settings.dialplan
@@ -106,10 +82,9 @@ class Telephony:
         engine = self.engine
         engine.bus.publish_all(engine.model.queue(call_id, service, engine.clock()))
 
-    async def originate(self, extension: str, agent_id: str, number: str) -> None:
-        if not NUMBER.fullmatch(number):
-            raise Refused("invalid", "not a phone number")
-        digits = re.sub(r"[ \-]", "", number)
+    async def originate(self, extension: str, agent_id: str, digits: str, call_id: str) -> None:
+        """Ring the agent's phone; once answered Asterisk dials ``digits`` from the
+        outbound context. ``call_id`` becomes the call's Linkedid (``ChannelId``)."""
         dp = self.engine.settings.dialplan
         await self._send(
             "Originate",
@@ -123,6 +98,8 @@ class Telephony:
                 "CallerID": f"<{digits}>",
                 "Timeout": str(int(self.dial.ring_timeout * 1000)),
                 "Async": "true",
+                "ChannelId": call_id,
+                "OtherChannelId": f"{call_id}-2",
                 "Variable": f"CTI_AGENT={agent_id}",
             },
         )

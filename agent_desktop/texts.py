@@ -40,6 +40,28 @@ STATES: dict[str, tuple[str, str]] = {
     "wrap_up": ("话后处理", "Wrap-up"),
     "not_ready": ("未就绪", "Not ready"),
 }
+# The ticket actions an agent may take from a call, and every ticket state (crm's names).
+TICKET_ACTIONS: dict[str, tuple[str, str]] = {
+    "dispatch": ("派单", "Dispatch"),
+    "start": ("开始处理", "Start work"),
+    "suspend": ("挂起", "Suspend"),
+    "resume": ("恢复处理", "Resume"),
+    "resolve": ("办结", "Resolve"),
+    "resolve_by_incident": ("随故障办结", "Resolve with the incident"),
+    "close": ("关闭", "Close"),
+    "reopen": ("重新打开", "Reopen"),
+}
+# Offered on the desk (dispatch and transfer need a department: the CRM's pages do those).
+DESK_TICKET_ACTIONS = ("start", "suspend", "resume", "resolve", "close", "reopen")
+TICKET_STATES: dict[str, tuple[str, str]] = {
+    "new": ("新建", "New"),
+    "assigned": ("已派单", "Assigned"),
+    "in_progress": ("处理中", "In progress"),
+    "suspended": ("已挂起", "Suspended"),
+    "resolved": ("已办结", "Resolved"),
+    "closed": ("已关闭", "Closed"),
+    "reopened": ("已重开", "Reopened"),
+}
 
 TEXT: dict[str, tuple[str, str]] = {
     "desk_title": ("坐席工作台", "Agent desktop"),
@@ -127,6 +149,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "(or extension).",
     ),
     "forbidden": ("无权执行此操作", "Not allowed"),
+    "illegal_transition": (
+        "工单 #{ticket} 当前为「{state}」，不能执行「{action}」",
+        "Ticket #{ticket} is {state}: it cannot be given “{action}”",
+    ),
+    "text_needed": ("「{action}」需要填写原因", "“{action}” needs a reason in the text box"),
+    "transferred": ("已转出", "Transferred"),
+    "dialing": ("正在呼叫您的话机…", "Your phone is ringing…"),
+    "calling": ("正在呼叫客户…", "Calling the customer…"),
+    "outbound": ("外呼", "Outbound call"),
+    "occupancy": ("占用率", "Occupancy"),
 }
 # Keys the browser scripts need (the pages render the rest server-side).
 SCRIPT_KEYS = (
@@ -152,6 +184,11 @@ SCRIPT_KEYS = (
     "account",
     "grade",
     "area",
+    "illegal_transition",
+    "text_needed",
+    "transferred",
+    "dialing",
+    "calling",
 )
 
 
@@ -166,5 +203,7 @@ def script_strings(lang: str) -> dict[str, object]:
         "dispositions": {k: pick(v, lang) for k, v in DISPOSITIONS.items()},
         "reasons": {k: pick(v, lang) for k, v in NOT_READY_REASONS.items()},
         "categories": {k: pick(v, lang) for k, v in CATEGORIES.items()},
+        "ticket_actions": {k: pick(v, lang) for k, v in TICKET_ACTIONS.items()},
+        "ticket_states": {k: pick(v, lang) for k, v in TICKET_STATES.items()},
         "lang": lang,
     }

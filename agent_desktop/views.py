@@ -17,9 +17,11 @@ from aiohttp import web
 from agent_desktop.identity import agent_id_for, may_watch
 from agent_desktop.texts import (
     CATEGORIES,
+    DESK_TICKET_ACTIONS,
     DISPOSITIONS,
     NOT_READY_REASONS,
     TEXT,
+    TICKET_ACTIONS,
     pick,
     script_strings,
 )
@@ -94,6 +96,8 @@ async def desk_page(request: web.Request) -> web.Response:
         reasons=NOT_READY_REASONS,
         categories=CATEGORIES,
         dispositions=DISPOSITIONS,
+        ticket_actions=TICKET_ACTIONS,
+        desk_ticket_actions=DESK_TICKET_ACTIONS,
     )
 
 

@@ -99,6 +99,7 @@ async def _serve(
                     "id": exc.request_id if rid is None else rid,
                     "code": exc.code,
                     "detail": exc.detail,
+                    **exc.data,
                 }
             )
             if exc.code == "unauthorized":

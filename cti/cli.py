@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--config", required=True, type=Path)
 
     _ivr_commands(sub)
+    _recordings_commands(sub)
     sub.add_parser("simulate", help="run the PBX simulator alone", add_help=False)
     sub.add_parser("admin", help="users and demo data", add_help=False)
     sub.add_parser("routing", help="routing tools (import-queues)", add_help=False)
@@ -70,7 +71,22 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args.config)
     if args.command in ("ivr", "prompts"):
         return _ivr_main(args)
+    if args.command == "recordings":
+        return _recordings_main(args)
     return 2
+
+
+def _recordings_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`cti recordings verify|transcribe` (issue 7; defined in recordings.cli)."""
+    rec = sub.add_parser("recordings", help="check recording files, transcribe the backlog")
+    rec.add_argument("action", choices=["verify", "transcribe"])
+    rec.add_argument("--config", required=True, type=Path)
+
+
+def _recordings_main(args: argparse.Namespace) -> int:
+    from recordings.cli import transcribe_main, verify_main
+
+    return verify_main(args.config) if args.action == "verify" else transcribe_main(args.config)
 
 
 def _ivr_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

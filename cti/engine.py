@@ -43,7 +43,11 @@ class Engine:
         authenticate: Any = None,
         crm_store: Any = None,
         background: Sequence[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = (),
+        cluster: Any = None,
     ) -> None:
+        # -- cluster hook (issue 8): an object with ``may_act() -> bool`` (the node's lease,
+        # cti/cluster/lease.py). While it says no, no AMI action leaves this engine.
+        self.cluster = cluster
         self.authenticate = authenticate
         # Long-lived jobs of other parts (the CRM's announcement scheduler, ...): the
         # engine owns their tasks like its own, so they start and stop with it.
@@ -89,6 +93,8 @@ class Engine:
 
     # ---- AMI plumbing ------------------------------------------------------------------
     def _primary_ami(self) -> AmiSession | None:
+        if self.cluster is not None and not self.cluster.may_act():  # cluster hook: fenced
+            return None
         for session in self.sessions.values():
             if session.connected.is_set():
                 return session
@@ -193,7 +199,10 @@ class Engine:
 
     async def _stop_tasks(self) -> None:
         # Drain what the writer holds before cancelling it: every ended call lands.
-        drained = await self.writer.drain(timeout=3.0)
+        # cluster hook: a node without its lease cannot write; its records stay journalled
+        # (and in the shared journal) for the active node, so waiting for them is useless.
+        fenced = self.cluster is not None and not self.cluster.may_act()
+        drained = await self.writer.drain(timeout=0.0 if fenced else 3.0)
         if not drained:
             log.error(
                 "interaction writer did not drain; records stay in the journal",

@@ -32,7 +32,6 @@ from prometheus_client.metrics_core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-
 from sqlalchemy.exc import SQLAlchemyError
 
 from cti import events as ev

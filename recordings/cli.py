@@ -72,7 +72,13 @@ def _services(site: Path) -> tuple[RecordingsConfig, Registry, object]:
 
 
 def verify_main(site: Path, out: TextIO = sys.stdout) -> int:
-    config, registry, sql = _services(site)
+    from cti.yamlsource import ConfigError
+
+    try:
+        config, registry, sql = _services(site)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     try:
         report = verify_files(config, registry)
     finally:
@@ -87,10 +93,15 @@ def verify_main(site: Path, out: TextIO = sys.stdout) -> int:
 
 
 def transcribe_main(site: Path, out: TextIO = sys.stdout) -> int:
+    from cti.yamlsource import ConfigError
     from ivr.speech import ModelCache
     from recordings.worker import transcribe_backlog
 
-    config, registry, sql = _services(site)
+    try:
+        config, registry, sql = _services(site)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     try:
         started = time.process_time()
         done = asyncio.run(transcribe_backlog(config, registry, ModelCache(),

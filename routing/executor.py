@@ -25,7 +25,7 @@ from cti.settings import Settings
 from cti.yamlsource import ConfigError
 from routing import config as rcfg
 from routing import members
-from routing.model import AgentState, Offer
+from routing.model import AgentState, Offer, RoutingError
 from routing.router import Router
 from routing.virtualhold import key_requests_callback, originate_fields
 
@@ -159,6 +159,9 @@ class RoutingExecutor:
 
     def _wrap_ups_done(self, done: list[tuple[str, str]], now: float) -> None:
         for _agent, call_id in done:
+            if self.router.holders(call_id):
+                # A transferred call has two agents: its wrap-up is over when the last one's is.
+                continue
             self.bus.publish_all(self.model.complete_wrap_up(call_id, now))
 
     def _reconcile(self, now: float) -> None:
@@ -198,6 +201,28 @@ class RoutingExecutor:
             )
         self._wrap_ups_done(done, now)
         self._wake.set()
+
+    def agent_left(self, agent_id: str, call_id: str) -> None:
+        """The agent handed a live call on (a transfer): wrap-up for them, the call goes on.
+        Raises RoutingError for an unknown agent."""
+        now = self._clock()
+        self._wrap_ups_done(self.router.left(agent_id, call_id, now), now)
+        self._wake.set()
+
+    def transfer_to_agent(self, call_id: str, agent_id: str) -> Offer:
+        """Offer a live, answered call to one ready agent through a reservation (the run
+        task redirects the caller to them); if they do not answer, the call waits for its
+        service. Raises RoutingError if the agent is not ready or the call is not live."""
+        call = self.model.calls.get(call_id)
+        if call is None or call.call_id not in self.model.live():
+            raise RoutingError(call_id, "the call is not live")
+        now = self._clock()
+        offer = self.router.direct(call_id, call.service, agent_id, now, queued_at=call.queued_at)
+        # The call model waits again (CallQueued): every view shows the call between
+        # agents; routing already holds it as offered, so that event changes nothing here.
+        self.bus.publish_all(self.model.queue(call_id, call.service, now))
+        self._wake.set()
+        return offer
 
     def request_callback(self, call_id: str, number: str) -> bool:
         """Virtual hold: the waiting caller keeps their place and is called back at their

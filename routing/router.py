@@ -23,6 +23,7 @@ from sortedcontainers import SortedList
 
 from routing import policy
 from routing.agents import AgentsMixin
+from routing.handover import HandoverMixin
 from routing.model import (
     Agent,
     AgentProfile,
@@ -54,7 +55,7 @@ class ServiceStats:
     abandoned: int = 0
 
 
-class Router(ReconfigureMixin, AgentsMixin):
+class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
     def __init__(
         self,
         services: Iterable[Service] = (),
@@ -81,6 +82,7 @@ class Router(ReconfigureMixin, AgentsMixin):
         self._tseq = 0
         self._seq = 0
         self._pending_calls: set[str] = set()
+        self._directed: list[Offer] = []  # transfers to a named agent, not yet performed
         self._init_agents(agents)
 
     # -- services ------------------------------------------------------------------------
@@ -269,6 +271,8 @@ class Router(ReconfigureMixin, AgentsMixin):
             self.stats.setdefault(call.service, ServiceStats()).abandoned += 1
         done: list[tuple[str, str]] = []
         for agent in self._agents_on(call_id):
+            if agent.state == AgentState.WRAP_UP:
+                continue  # left the call earlier (a transfer): their own wrap-up runs on
             if agent.state == AgentState.ON_CALL:
                 svc = self.services.get(agent.service)
                 wrap = self.wrap_up if svc is None or svc.wrap_up is None else svc.wrap_up
@@ -294,7 +298,7 @@ class Router(ReconfigureMixin, AgentsMixin):
 
     # -- deciding ------------------------------------------------------------------------
     def decide(self, now: float) -> Decision:
-        out = Decision()
+        out = Decision(offers=self.take_directed())
         self._run_timers(now, out)
         candidates: list[tuple[tuple[int, float, int], str]] = []
         for cid in self._pending_calls:

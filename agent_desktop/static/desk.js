@@ -10,7 +10,20 @@
 
   function serverNow() { return Date.now() / 1000 + offset; }
   function toast(text, err) { var t = $("toast"); t.textContent = text; t.className = err ? "err" : ""; }
-  function fail(e) { toast(T.error + ": " + (e.detail || e.code || "?"), true); }
+  function fail(e) {
+    if (e.code === "illegal_transition") {
+      // Worded here, in the agent's language, from the plain values the server sent.
+      toast(T.illegal_transition.replace("{ticket}", e.ticket)
+        .replace("{state}", S.ticket_states[e.state] || e.state)
+        .replace("{action}", S.ticket_actions[e.action] || e.action), true);
+      return;
+    }
+    if (e.code === "text_needed") {
+      toast(T.text_needed.replace("{action}", S.ticket_actions[e.action] || e.action), true);
+      return;
+    }
+    toast(T.error + ": " + (e.detail || e.code || "?"), true);
+  }
 
   function renderAgent() {
     if (!agent) { return; }
@@ -42,7 +55,8 @@
     box.dataset.status = pop ? pop.status : "none";
     $("pop-body").hidden = !pop; $("work").hidden = !pop;
     if (!pop) { $("pop-status").textContent = T.no_call; return; }
-    $("pop-status").textContent = {ringing: T.incoming, connected: T.on_call}[pop.status] || T.ended;
+    $("pop-status").textContent = {ringing: T.incoming, connected: T.on_call, transferred: T.transferred,
+      dialing: T.dialing, calling: T.calling}[pop.status] || T.ended;
     var ctx = pop.context || {}, c = ctx.customer;
     $("cust-name").textContent = c ? c.name : (pop.context ? T.unknown_caller : (pop.caller_name || pop.number));
     $("cust-number").textContent = pop.number;
@@ -55,8 +69,8 @@
       return s.node + (s.key ? " [" + s.key + "]" : "") + (s.recognized ? " «" + s.recognized + "»" : "");
     }).join(" → ") || "—";
     list("tickets", ctx.tickets, function (t) {
-      var li = el("li", "#" + t.id + " " + t.title + " (" + (S.categories[t.category] || t.category) + ", " + t.state + ")");
-      li.dataset.ticket = t.id; return li;
+      var li = el("li", "#" + t.id + " " + t.title + " (" + (S.categories[t.category] || t.category) + ", " + (S.ticket_states[t.state] || t.state) + ")");
+      li.dataset.ticket = t.id; li.dataset.state = t.state; return li;
     });
     list("history", ctx.history, function (h) {
       return el("li", (h.started_at || "").slice(0, 16).replace("T", " ") + " " + (h.service || "") + " " + (h.disposition ? S.dispositions[h.disposition] || h.disposition : ""));
@@ -67,8 +81,9 @@
     (ctx.tickets || []).forEach(function (t) { var o = el("option", "#" + t.id + " " + t.title); o.value = t.id; sel.appendChild(o); });
     if (keep) { sel.value = keep; }
     $("btn-rec").textContent = pop.recording_paused ? T.resume_rec : T.pause_rec;
-    var live = pop.status === "connected";
-    ["btn-hangup", "btn-xfer-service", "btn-xfer-agent", "btn-rec"].forEach(function (id) { $(id).disabled = !live; });
+    var live = pop.status === "connected", out = pop.direction === "outbound";
+    ["btn-hangup", "btn-rec"].forEach(function (id) { $(id).disabled = !live; });
+    ["btn-xfer-service", "btn-xfer-agent"].forEach(function (id) { $(id).disabled = !live || out; });
     if (pop.disposition) { $("w-disposition").value = pop.disposition; }
   }
   function renderAnnouncements(items) {

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from cti.simulator import events as ev
 from cti.simulator.callbacks import originate_callback
 from cti.simulator.events import Pairs
+from cti.simulator.outbound import OutboundSpec, originate_outbound
 from cti.simulator.parties import CallerSpec
 from cti.simulator.server import Action, AmiSession, _one
 
@@ -295,6 +296,27 @@ class ActionHandler:
                 action_id=_one(a, "ActionID"),
                 timeout=int(_one(a, "Timeout") or "30000") / 1000,
                 answer_after=cfg.customers.get(callee, cfg.customer_answer_after),
+            )
+            return
+        if m.group(2) == "agents" and _one(a, "Context") == cfg.outbound_context:
+            self.ok(s, aid, ("Message", "Originate successfully queued"))
+            callee = _one(a, "Exten")
+            originate_outbound(
+                self.sim.dialplan,
+                OutboundSpec(
+                    extension=m.group(1),
+                    number=callee,
+                    context=cfg.outbound_context,
+                    action_id=_one(a, "ActionID"),
+                    timeout=int(_one(a, "Timeout") or "30000") / 1000,
+                    caller_num=number or callee,
+                    caller_name=name,
+                    variables=variables,
+                    channel_id=_one(a, "ChannelId"),
+                    other_id=_one(a, "OtherChannelId"),
+                    customer_answer_after=cfg.customers.get(callee, cfg.customer_answer_after),
+                    customer_talk_time=cfg.customer_talk_time,
+                ),
             )
             return
         spec = CallerSpec(

@@ -21,6 +21,7 @@ from cti.simulator.model import CallRecord, Channel, Pbx
 from cti.simulator.parties import AgentPhone, CallerSpec
 
 if TYPE_CHECKING:
+    from cti.simulator.outbound import OutboundCall
     from cti.simulator.queues import QueueEngine
 
 DIAL_VARS = (
@@ -57,6 +58,7 @@ class Dialplan(AgentLegs):
         self.agi_runner = agi_runner
         self.noanswer_to_hold = noanswer_to_hold
         self.legs: dict[str, Leg] = {}  # by ;2 channel name and ;1 name
+        self.outbound: dict[str, OutboundCall] = {}  # click-to-call, by channel name
         self.queues: QueueEngine | None = None
 
     # -- originate --------------------------------------------------------------------
@@ -291,6 +293,8 @@ class Dialplan(AgentLegs):
         c2 = leg.c2
         if c2.task is not None:
             c2.task.cancel()
+        if leg.where == "bridged" and leg.queue is None and leg.a1 is not None:
+            self.agent_released(leg)  # a transfer: the agent's leg goes down first
         c2.context, c2.exten, c2.priority = context, exten, priority
         if context == "connect":
             self.pbx.newexten(c2, "NoOp", self._first_noop("connect", c2), priority=1)

@@ -17,6 +17,7 @@ from cti.simulator.leg import Leg, local_device
 from cti.simulator.model import Channel, Pbx
 
 if TYPE_CHECKING:
+    from cti.simulator.outbound import OutboundCall
     from cti.simulator.queues import QueueEngine
 
 
@@ -24,6 +25,7 @@ class HangupPaths:
     # Set by Dialplan.__init__.
     pbx: Pbx
     legs: dict[str, Leg]
+    outbound: dict[str, OutboundCall]
     queues: QueueEngine | None
 
     # -- waiting helpers --------------------------------------------------------------
@@ -88,6 +90,35 @@ class HangupPaths:
         self._elapsed_vars(leg)
         self._caller_pair_down(leg, agent_first=True)
 
+    def agent_released(self, leg: Leg) -> None:
+        """A Redirect took ;2 out of its bridge with the agent (a transfer): ;2 leaves,
+        the bridge is left with the agent's ;1 alone and Dial hangs the agent pair up.
+        No trace covers it; the order follows BridgeLeave then the b_ivr_redirect
+        hangup of an agent pair, seen from the other side."""
+        pbx, c2, a1, a2 = self.pbx, leg.c2, leg.a1, leg.a2
+        assert a1 is not None and a2 is not None
+        self._cancel(a2)
+        if c2.mixmonitor is not None:
+            c2.mixmonitor.bridged(False)
+        pbx.varset(c2, "BRIDGEPEER", "")
+        pbx.bridge_leave(c2)
+        pbx.varset(a1, "BRIDGEPEER", "")
+        pbx.bridge_leave(a1)
+        if leg.bridge is not None:
+            pbx.bridge_destroy(leg.bridge)
+            leg.bridge = None
+        pbx.soft_hangup(a1, 16)
+        pbx.hangup_request(a2, 16)
+        pbx.hangup(a1, 16)
+        pbx.soft_hangup(a2, 16)
+        pbx.hangup(a2, 16)
+        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
+        self.legs.pop(a1.name, None)
+        self.legs.pop(a2.name, None)
+        leg.a1 = leg.a2 = None
+        leg.where = "redirected"
+
     def _caller_pair_down(self, leg: Leg, *, agent_first: bool) -> None:
         pbx, c1, c2 = self.pbx, leg.c1, leg.c2
         leg.where = "gone"
@@ -147,6 +178,9 @@ class HangupPaths:
 
     def ami_hangup(self, ch: Channel, cause: int) -> None:
         """AMI Hangup action on any channel of a call."""
+        outbound = self.outbound.get(ch.name)
+        if outbound is not None:
+            return outbound.ami_hangup(ch, cause)
         leg = self.legs.get(ch.name)
         pbx = self.pbx
         if leg is None:

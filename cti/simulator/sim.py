@@ -49,6 +49,10 @@ class SimConfig:
     callback_context: str = "callback"
     customers: dict[str, float | None] = field(default_factory=dict)
     customer_answer_after: float = 1.0
+    # Click-to-call (outbound.py): Originate Local/<ext>@agents with this Context dials
+    # Local/<number>@customers; the customer answers as above and talks this long.
+    outbound_context: str = "outbound"
+    customer_talk_time: float = 30.0
 
 
 class Simulator:
@@ -186,6 +190,7 @@ class Simulator:
         await asyncio.sleep(self.config.restart_refuse * scale)
         self.queues.reset()
         self.dialplan.legs.clear()
+        self.dialplan.outbound.clear()
         self.globals.clear()
         pbx.reset_counters()
         self.server.port = self.ami_port

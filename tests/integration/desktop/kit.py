@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,7 +31,7 @@ from cti.settings import Settings
 from cti.simulator import AgentPhone, SimConfig, Simulator
 from cti.web import make_app
 from cti.webauth import crm_authenticator
-from tests.integration.enginekit import settings_for
+from tests.integration.enginekit import settings_for, until
 
 PASSWORD = "correct-horse-battery"
 
@@ -138,3 +140,47 @@ async def login(session: aiohttp.ClientSession, base: str, username: str) -> Non
 def client() -> aiohttp.ClientSession:
     # Unsafe jar: the server is 127.0.0.1, whose cookies the default jar would drop.
     return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+class Tab:
+    """One websocket with the messages it received, for polling in tests."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.messages: list[dict[str, Any]] = []
+        self.closed: int | None = None
+        self._n = 0
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                self.messages.append(json.loads(msg.data))
+        self.closed = self.ws.close_code
+
+    async def ask(self, type_: str, **args: Any) -> dict[str, Any]:
+        self._n += 1
+        rid = self._n
+        await self.ws.send_str(json.dumps({"type": type_, "id": rid, **args}))
+        await until(lambda: self.reply(rid) is not None, 10, f"reply to {type_}")
+        reply = self.reply(rid)
+        assert reply is not None
+        return reply
+
+    def reply(self, rid: int) -> dict[str, Any] | None:
+        return next(
+            (m for m in self.messages if m.get("id") == rid and m["type"] in ("result", "error")),
+            None,
+        )
+
+    def last_pop(self) -> dict[str, Any] | None:
+        pops = [m["pop"] for m in self.messages if m["type"] == "pop"]
+        return pops[-1] if pops else None
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self.task
+
+
+async def open_tab(session: aiohttp.ClientSession, url: str, **kw: Any) -> Tab:
+    return Tab(await session.ws_connect(url, **kw))

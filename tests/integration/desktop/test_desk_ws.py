@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -11,52 +10,8 @@ import aiohttp
 
 from cti.demo import DEMO_AGENTS
 from cti.simulator import AgentPhone, CallerSpec
-from tests.integration.desktop.kit import client, desk_rig, login
+from tests.integration.desktop.kit import client, desk_rig, login, open_tab
 from tests.integration.enginekit import settings_for, until
-
-
-class Tab:
-    """One websocket with the messages it received, for polling in tests."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.messages: list[dict[str, Any]] = []
-        self.closed: int | None = None
-        self._n = 0
-        self.task = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        async for msg in self.ws:
-            if msg.type == aiohttp.WSMsgType.TEXT:
-                self.messages.append(json.loads(msg.data))
-        self.closed = self.ws.close_code
-
-    async def ask(self, type_: str, **args: Any) -> dict[str, Any]:
-        self._n += 1
-        rid = self._n
-        await self.ws.send_str(json.dumps({"type": type_, "id": rid, **args}))
-        await until(lambda: self.reply(rid) is not None, 10, f"reply to {type_}")
-        reply = self.reply(rid)
-        assert reply is not None
-        return reply
-
-    def reply(self, rid: int) -> dict[str, Any] | None:
-        return next(
-            (m for m in self.messages if m.get("id") == rid and m["type"] in ("result", "error")),
-            None,
-        )
-
-    def last_pop(self) -> dict[str, Any] | None:
-        pops = [m["pop"] for m in self.messages if m["type"] == "pop"]
-        return pops[-1] if pops else None
-
-    async def close(self) -> None:
-        await self.ws.close()
-        await self.task
-
-
-async def open_tab(session: aiohttp.ClientSession, url: str, **kw: Any) -> Tab:
-    return Tab(await session.ws_connect(url, **kw))
 
 
 async def test_pop_commands_and_refusals(tmp_path: Path) -> None:
