@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("simulate", help="run the PBX simulator alone", add_help=False)
     sub.add_parser("admin", help="users and demo data", add_help=False)
     sub.add_parser("routing", help="routing tools (import-queues)", add_help=False)
+    sub.add_parser(
+        "node", help="one node of a cluster: --role engine|web (Redis lease)", add_help=False
+    )
     return p
 
 
@@ -54,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         ("simulate", _simulate_main),
         ("admin", _admin_main),
         ("routing", _routing_main),
+        ("node", _node_main),
     ):
         if name in args_list[:3]:
             idx = args_list.index(name)
@@ -106,6 +110,12 @@ def _simulate_main(argv: list[str]) -> int:
     from cti.simulator.cli import main as sim_main
 
     return sim_main(argv)
+
+
+def _node_main(argv: list[str]) -> int:
+    from cti.cluster.node import main as node_main
+
+    return node_main(argv)
 
 
 def _routing_main(argv: list[str]) -> int:
