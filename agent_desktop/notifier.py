@@ -38,11 +38,13 @@ class Notifier:
         hub: Hub,
         crm: CrmDesk | None,
         on_change: Callable[[], None] = lambda: None,
+        on_agent: Callable[[str, str, float], None] = lambda aid, state, since: None,
     ) -> None:
         self.engine = engine
         self.hub = hub
         self.crm = crm
         self.on_change = on_change  # the wallboard wants a push
+        self.on_agent = on_agent  # (agent, state, since) of each change: occupancy
         self.pops: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.contexts: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.current: dict[str, str] = {}  # agent id -> call id on their desk
@@ -238,6 +240,7 @@ class Notifier:
             if self._agents.get(aid) != key:
                 self._agents[aid] = key
                 changed = True
+                self.on_agent(aid, a.state.value, a.since)
                 self.hub.publish(
                     agent_topic(aid),
                     {"type": "agent", "agent": self.agent_state(aid), "now": self.engine.clock()},

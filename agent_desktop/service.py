@@ -12,14 +12,18 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from agent_desktop import kpi
 from agent_desktop.crmview import CrmDesk
 from agent_desktop.hub import Hub
 from agent_desktop.notifier import Notifier
+from agent_desktop.occupancy import Occupancy
 from agent_desktop.outbound import Outbound
+from agent_desktop.seed import seed
 from agent_desktop.telephony import DialConfig, Telephony
 from agent_desktop.wallboard import ServiceInfo, WallboardState
 from cti import events as ev
@@ -53,7 +57,10 @@ class Desk:
         self.config = config or DeskConfig()
         self.hub = Hub(queue_limit=self.config.queue_limit)
         self._dirty = asyncio.Event()
-        self.notifier = Notifier(engine, self.hub, crm, on_change=self._dirty.set)
+        self.occupancy = Occupancy(utc_offset=engine.router.config.utc_offset)
+        self.notifier = Notifier(
+            engine, self.hub, crm, on_change=self._dirty.set, on_agent=self.occupancy.observe
+        )
         self.telephony = Telephony(engine, self.config.dial)
         self.outbound = Outbound(engine, self.notifier, crm, self.telephony)
         self.board = WallboardState(
@@ -69,6 +76,15 @@ class Desk:
         self._wrapups: asyncio.Queue[list[tuple[str, float]]] = asyncio.Queue()
         self._unsubscribe: Callable[[], None] | None = None
         self.pushes = 0
+
+    async def rebuild_today(self) -> int:
+        """Once at start, before the bus: today's totals from the CRM's rows (one query)."""
+        if self.crm is None:
+            return 0
+        now = self.engine.clock()
+        start = datetime.fromtimestamp(kpi.day_start(now, self.board.utc_offset), UTC)
+        rows = await asyncio.to_thread(self.crm.interactions_since, start)
+        return seed(self.board, rows, now)
 
     # -- the bus -------------------------------------------------------------------------
     def subscribe(self) -> None:
@@ -90,7 +106,11 @@ class Desk:
 
     # -- wallboard -----------------------------------------------------------------------
     def wallboard(self) -> dict[str, Any]:
-        return self.board.snapshot(self.engine.clock(), self.notifier.agents())
+        now, agents = self.engine.clock(), self.notifier.agents()
+        occupancy = self.occupancy.annotate(now, agents)
+        snap = self.board.snapshot(now, agents)
+        snap["overall"]["occupancy"] = occupancy
+        return snap
 
     def push_wallboard(self) -> None:
         if self.hub.subscribers(WALLBOARD):

@@ -32,6 +32,7 @@ from prometheus_client.metrics_core import (
     Metric,
 )
 from prometheus_client.registry import Collector
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from cti import events as ev
@@ -184,8 +185,6 @@ class _EngineCollector(Collector):
 
 def probe_database(sql: Any) -> None:
     """``SELECT 1`` on the CRM database; raises when it is unreachable."""
-    from sqlalchemy import text
-
     with sql.connect() as conn:
         conn.execute(text("SELECT 1"))
 
@@ -205,7 +204,7 @@ def mount_metrics(app: web.Application, engine: Engine, database: Any = None) ->
         ):
             return web.Response(status=401, text="metrics token missing or wrong\n")
         if database is not None:
-            await _probe(metrics.state, database)
+            await refresh_database_state(metrics, database)
         return web.Response(
             body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
@@ -221,7 +220,9 @@ def mount_metrics(app: web.Application, engine: Engine, database: Any = None) ->
     app.router.add_get(PATH, scrape)
 
 
-async def _probe(state: _EngineCollector, database: Any) -> None:
+async def refresh_database_state(metrics: EngineMetrics, database: Any) -> None:
+    """Probe the database (bounded in time) and keep the result for the next collect."""
+    state = metrics.state
     started = time.monotonic()
     try:
         async with asyncio.timeout(DB_PROBE_TIMEOUT):

@@ -8,7 +8,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var offset = 0, data = null, audio = null, lastLevel = "ok";
   var COLS = ["waiting", "longest_wait", "service_level", "asa", "aht", "abandoned", "abandon_rate", "offered", "answered", "needed"];
-  var SECS = {longest_wait: 1, asa: 1, aht: 1}, PCT = {service_level: 1, abandon_rate: 1};
+  var SECS = {longest_wait: 1, asa: 1, aht: 1}, PCT = {service_level: 1, abandon_rate: 1, occupancy: 1};
 
   function fmt(key, v) {
     if (v == null) { return "—"; }
@@ -27,7 +27,7 @@
   $("sound").onclick = function () { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); beep(); };
 
   function renderOverall(o) {
-    ["waiting", "longest_wait", "service_level", "asa", "aht", "abandoned", "offered", "answered", "needed"].forEach(function (k) {
+    ["waiting", "longest_wait", "service_level", "asa", "aht", "abandoned", "offered", "answered", "needed", "occupancy"].forEach(function (k) {
       var cell = $("o-" + k); cell.textContent = fmt(k, o[k]);
       cell.parentNode.className = "tile " + (o.alarms[k] && o.alarms[k] !== "ok" ? o.alarms[k] : "");
     });
@@ -51,6 +51,7 @@
       tr.appendChild(el("td", a.name + " (" + a.extension + ")"));
       tr.appendChild(el("td", (S.states[a.state] || a.state) + (a.state === "not_ready" && a.reason ? " · " + (S.reasons[a.reason] || a.reason) : "")));
       var since = el("td", "", "num since"); since.dataset.since = a.since; tr.appendChild(since);
+      var occ = el("td", fmt("occupancy", a.occupancy), "num"); occ.dataset.metric = "occupancy"; tr.appendChild(occ);
       var td = el("td");
       if (a.state !== "logged_out") {
         var nr = el("button", T.set_not_ready); nr.dataset.action = "not_ready";

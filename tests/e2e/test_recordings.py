@@ -19,29 +19,50 @@ WAIT = 30_000
 FORM = {
     "name": "Basic QA",
     "sections": [
-        {"title": {"zh": "开场", "en": "Opening"}, "questions": [
-            {"id": "greet", "text": {"zh": "规范问候", "en": "Proper greeting"}, "weight": 2},
-            {"id": "verify", "text": {"zh": "核实身份", "en": "Verified identity"},
-             "weight": 1}]},
-        {"title": {"zh": "合规", "en": "Compliance"}, "questions": [
-            {"id": "card", "text": {"zh": "未复述卡号", "en": "No card number read back"},
-             "weight": 3, "fatal": True}]},
+        {
+            "title": {"zh": "开场", "en": "Opening"},
+            "questions": [
+                {"id": "greet", "text": {"zh": "规范问候", "en": "Proper greeting"}, "weight": 2},
+                {
+                    "id": "verify",
+                    "text": {"zh": "核实身份", "en": "Verified identity"},
+                    "weight": 1,
+                },
+            ],
+        },
+        {
+            "title": {"zh": "合规", "en": "Compliance"},
+            "questions": [
+                {
+                    "id": "card",
+                    "text": {"zh": "未复述卡号", "en": "No card number read back"},
+                    "weight": 3,
+                    "fatal": True,
+                }
+            ],
+        },
     ],
 }
 
 
 async def test_qa_finds_plays_and_scores_agent_sees_it(tmp_path: Path) -> None:
     write_config(tmp_path, transcribe=False, scorecards=[FORM])
-    settings = dataclasses.replace(settings_for(tmp_path), source=str(tmp_path / "site.yaml"),
-                                   recordings_dir=str(tmp_path / "rec"))
+    settings = dataclasses.replace(
+        settings_for(tmp_path),
+        source=str(tmp_path / "site.yaml"),
+        recordings_dir=str(tmp_path / "rec"),
+    )
     phones = [AgentPhone("1001", answer_after=0.2, talk_time=60)]
     async with desk_rig(tmp_path, time_scale=0.05, phones=phones, settings=settings) as r:
         for name, role in (("qa1", "qa"), ("a1001", "agent"), ("boss", "admin")):
             r.add_user(name, role)
         cid = r.sim.place_call(caller(7, "1"))
         reg = r.engine.recordings.registry
-        await until(lambda: (reg.call(cid) or {}).get("ended_at") is not None, 30,
-                    "the call's recording stored")
+        await until(
+            lambda: (reg.call(cid) or {}).get("ended_at") is not None,
+            30,
+            "the call's recording stored",
+        )
         base = f"http://127.0.0.1:{r.engine.web_port}"
         async with chromium() as browser:
             qa = await browser.new_page()
@@ -57,8 +78,8 @@ async def test_qa_finds_plays_and_scores_agent_sees_it(tmp_path: Path) -> None:
             player = qa.locator("audio.player").first
             await player.evaluate("a => { a.muted = true; return a.play(); }")
             await qa.wait_for_function(
-                "() => document.querySelector('audio.player').currentTime > 0.2",
-                timeout=WAIT)
+                "() => document.querySelector('audio.player').currentTime > 0.2", timeout=WAIT
+            )
 
             card = qa.locator(".scorecard").first
             await card.locator("input[name$='-greet'][value=yes]").check()
@@ -74,7 +95,8 @@ async def test_qa_finds_plays_and_scores_agent_sees_it(tmp_path: Path) -> None:
             agent = await (await browser.new_context()).new_page()
             await log_in(agent, base, "a1001", "/recordings/scores?lang=zh")
             await expect(agent.locator("#my-evaluations td.score")).to_have_text(
-                "83.3", timeout=WAIT)
+                "83.3", timeout=WAIT
+            )
             await expect(agent.locator("h2")).to_contain_text("我的质检得分")
             await screenshot(agent, tmp_path, "recordings-agent-scores.png")
 
@@ -82,6 +104,5 @@ async def test_qa_finds_plays_and_scores_agent_sees_it(tmp_path: Path) -> None:
             await log_in(admin, base, "boss", "/")
             resp = await admin.request.get(f"{base}/api/audit?action=recording.play")
             assert resp.ok, await resp.text()
-            rows = [a for a in json.loads(await resp.text())
-                    if a["action"] == "recording.play"]
+            rows = [a for a in json.loads(await resp.text()) if a["action"] == "recording.play"]
             assert [(a["actor"], a["object_id"]) for a in rows] == [("qa1", cid)]

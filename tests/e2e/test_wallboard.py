@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,14 @@ async def test_wallboard_matches_the_crm_after_30_calls(tmp_path: Path) -> None:
             for key, text in want.items():
                 await expect(page.locator(f"#o-{key}")).to_have_text(text, timeout=WAIT)
             await expect(page.locator("#agents tbody tr")).to_have_count(3)
+            # Occupancy (busy / busy + idle, today): overall tile and per agent, in zh.
+            pct = re.compile(r"^\d+\.\d%$")
+            await expect(page.locator("#o-occupancy")).to_have_text(pct, timeout=WAIT)
+            tile = page.locator(".tile[data-metric='occupancy'] .label")
+            await expect(tile).to_have_text("占用率")
+            await expect(
+                page.locator("#agents tr[data-agent='a1001'] td[data-metric='occupancy']")
+            ).to_have_text(pct)
             await screenshot(page, tmp_path, "wallboard.png")
 
             # Supervisor actions: set an agent not ready, then log one out.
@@ -112,4 +121,5 @@ async def test_wallboard_matches_the_crm_after_30_calls(tmp_path: Path) -> None:
             await expect(page.locator("#agents tr[data-agent='a1003']")).to_contain_text("未登录")
             await page.goto(f"{r.base}/wallboard?lang=en")
             await expect(page.locator("#o-offered")).to_have_text(want["offered"], timeout=WAIT)
+            await expect(tile).to_have_text("Occupancy")
             await screenshot(page, tmp_path, "wallboard-en.png")

@@ -77,7 +77,10 @@ class Observer:
             on_event=self._on_event,
             on_connect=self._snapshot,
             backoff_factory=lambda: backoff(0.02, 2.0, 0.2),
-            only_events=frozenset({"Newchannel", "Hangup"}),
+            # CoreShowChannel(sComplete) too: the snapshot's rows and its end marker.
+            only_events=frozenset(
+                {"Newchannel", "Hangup", "CoreShowChannel", "CoreShowChannelsComplete"}
+            ),
         )
 
     def _on_event(self, e: Event, now: float) -> None:
@@ -107,6 +110,11 @@ class Observer:
             self.calls.setdefault(lid, CallTruth(now)).channels.add(uid)
             self._chan_call[uid] = lid
 
+    @property
+    def unbroken(self) -> bool:
+        """The observer's own link never dropped: its record of the calls is whole."""
+        return self.session.connects == 1
+
     def ended(self) -> dict[str, CallTruth]:
         return {k: v for k, v in self.calls.items() if v.ended is not None}
 
@@ -116,7 +124,7 @@ class Observer:
             task = group.create_task(self.session.run(), name="observer")
             try:
                 async with asyncio.timeout(10):
-                    await self.session.connected.wait()
+                    await self.session.ready.wait()  # logged in and snapshot taken
                 yield self
             finally:
                 with contextlib.suppress(Exception):

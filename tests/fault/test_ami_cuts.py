@@ -73,6 +73,7 @@ async def test_ten_ami_link_cuts_under_load(tmp_path: Path) -> None:
             group.create_task(cut_repeatedly())
         report = load.result()
         truth = obs.ended()
+        assert obs.unbroken, "the observer saw every event"
 
         def unknowable(started: float, ended: float) -> bool:
             return any(a <= started and ended <= b for a, b in outages)

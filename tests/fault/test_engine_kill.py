@@ -21,6 +21,7 @@ Sizes: CTI_FAULT_SCALE=5 multiplies the load (the bench run).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import time
@@ -47,7 +48,9 @@ SCALE = float(os.environ.get("CTI_FAULT_SCALE", "1"))
 TIME_SCALE = 0.05  # a 10 s model call talks 0.5 s real
 CPS = 0.8  # model calls per second: 16 real calls/s
 AGENTS = 12
-MARGIN = 0.1  # seconds around a boundary where "did the engine see it" is not decided
+# Seconds around a boundary where "did the engine see it" is left undecided: an event
+# takes a moment to reach the engine, more on a loaded machine.
+MARGIN = 0.5
 
 
 async def test_engine_sigkill_and_restart_under_load(tmp_path: Path) -> None:
@@ -81,9 +84,10 @@ async def test_engine_sigkill_and_restart_under_load(tmp_path: Path) -> None:
             engines.append(second)
             await until_async(lambda: healthy(http, web2), 30, "engine 2 healthy")
             t_ready2 = time.time()
-            report = await sim.line_with('"placed"', 120 * SCALE)
+            report = json.loads(await sim.line_with('"placed"', 120 * SCALE))
             t_load_done = time.time()
             truth = obs.ended()
+            assert obs.unbroken, "the observer saw every event"
             assert len(truth) == len(obs.calls), "every observed call ended"
             must = {
                 cid

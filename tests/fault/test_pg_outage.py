@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from crm.db import make_engine
-from cti.metrics import EngineMetrics, _probe
+from cti.metrics import EngineMetrics, refresh_database_state
 from cti.simulator.load import run_load
 from tests.fault.kit import figures, until
 from tests.integration.crm.postgres import Cluster, start_cluster
@@ -46,7 +46,7 @@ def pg_ctl(cluster: Cluster, action: str) -> None:
 
 
 async def database_up(metrics: EngineMetrics, sql: object) -> float:
-    await _probe(metrics.state, sql)
+    await refresh_database_state(metrics, sql)
     text_ = metrics.exposition().decode()
     return next(
         s.value
