@@ -20,9 +20,13 @@ IFACE = "Local/1001@agents"
 
 def config(queues: tuple[str, ...] = ("support",)) -> RoutingConfig:
     return RoutingConfig(
-        source="<test>", skills=("support",), services=(Service("support"),),
+        source="<test>",
+        skills=("support",),
+        services=(Service("support"),),
         agents=(AgentProfile("a1", "1001", name="王芳"), AgentProfile("a2", "1002")),
-        wrap_up=0.0, queue_members=(("a1", queues),))
+        wrap_up=0.0,
+        queue_members=(("a1", queues),),
+    )
 
 
 async def test_agent_states_are_mirrored_into_app_queue(tmp_path: Path) -> None:
@@ -41,10 +45,14 @@ async def test_agent_states_are_mirrored_into_app_queue(tmp_path: Path) -> None:
         ex.command("a1", "ready")
         await until(lambda: not member().paused, 10, "QueuePause off")
         # An app_queue call rings the member; routing sees its agent busy, then free.
-        cid = r.sim.place_call(CallerSpec(number="13900000001", entry="queue:support",
-                                          caller_context="caller-wait"))
-        await until(lambda: ex.router.agents["a1"].state == AgentState.ON_CALL, 10,
-                    "the member answered the app_queue call")
+        cid = r.sim.place_call(
+            CallerSpec(number="13900000001", entry="queue:support", caller_context="caller-wait")
+        )
+        await until(
+            lambda: ex.router.agents["a1"].state == AgentState.ON_CALL,
+            10,
+            "the member answered the app_queue call",
+        )
         await until(lambda: cid in r.ended_ids(), 10, "the call to end")
         end = next(e for e in r.ended if e.call_id == cid)
         assert end.reason == "completed" and end.answered_by == "1001"
@@ -66,7 +74,8 @@ async def test_agent_states_are_mirrored_into_app_queue(tmp_path: Path) -> None:
         ex.command("a1", "login")
         await until(lambda: bool(ex.member_errors), 10, "the refusal")
         assert ex.member_errors == [
-            "QueueAdd Local/1001@agents: Unable to add interface to queue: No such queue"]
+            "QueueAdd Local/1001@agents: Unable to add interface to queue: No such queue"
+        ]
 
 
 def _essence(events: list[Any], call_id: str) -> list[tuple[Any, ...]]:
@@ -87,8 +96,9 @@ def _essence(events: list[Any], call_id: str) -> list[tuple[Any, ...]]:
         elif isinstance(e, ev.CallAnswered):
             out.append(("CallAnswered", e.agent))
         elif isinstance(e, ev.CallEnded):
-            out.append(("CallEnded", e.reason, e.answered_by,
-                        tuple(state for state, _ in e.timeline)))
+            out.append(
+                ("CallEnded", e.reason, e.answered_by, tuple(state for state, _ in e.timeline))
+            )
         elif not isinstance(e, ev.RecordingStarted | ev.RecordingStopped | ev.WrapUpCompleted):
             # WrapUpCompleted comes from the routing executor, which a replay through the
             # call model alone does not run; in a live engine both paths publish it.
@@ -109,12 +119,14 @@ async def test_app_queue_observation_matches_the_engines_own_routing(tmp_path: P
     settings = dataclasses.replace(settings_for(tmp_path), wrap_up_seconds=0.0)
     async with rig(tmp_path, time_scale=0.02, phones=phones, settings=settings) as r:
         ex = r.engine.router
-        ex.apply(dataclasses.replace(config(), queue_members=(),
-                                     agents=(AgentProfile("a2", "1002"),)))
+        ex.apply(
+            dataclasses.replace(config(), queue_members=(), agents=(AgentProfile("a2", "1002"),))
+        )
         ex.command("a2", "login")
         ex.command("a2", "ready")
-        cid = r.sim.place_call(CallerSpec(number="5550001", entry="hold",
-                                          caller_context="caller-wait"))
+        cid = r.sim.place_call(
+            CallerSpec(number="5550001", entry="hold", caller_context="caller-wait")
+        )
         await until(lambda: cid in r.engine.model.calls, 10, "the call")
         r.engine.bus.publish_all(r.engine.model.queue(cid, "support", r.engine.clock()))
         await until(lambda: cid in r.ended_ids(), 20, "the routed call to end")
@@ -126,7 +138,6 @@ async def test_app_queue_observation_matches_the_engines_own_routing(tmp_path: P
         ("CallQueued", "support"),
         ("AgentRinging", "1002"),
         ("CallAnswered", "1002"),
-        ("CallEnded", "completed", "1002", ("new", "waiting", "ringing", "connected",
-                                            "wrap_up")),
+        ("CallEnded", "completed", "1002", ("new", "waiting", "ringing", "connected", "wrap_up")),
     ]
     assert routed == observed

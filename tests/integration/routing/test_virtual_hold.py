@@ -27,7 +27,9 @@ def routing_config(**callback: object) -> RoutingConfig:
         agents=(AgentProfile("a1", "1001", name="王芳"),),
         wrap_up=0.0,
         callback=CallbackConfig(
-            channel="Local/{number}@callback", context="connect", **callback  # type: ignore[arg-type]
+            channel="Local/{number}@callback",
+            context="connect",
+            **callback,  # type: ignore[arg-type]
         ),
     )
 
@@ -49,13 +51,22 @@ async def test_caller_takes_a_callback_keeps_their_place_and_is_connected(
                 r.engine.bus.publish_all(r.engine.model.queue(e.call_id, "general", e.at))
 
         r.engine.bus.subscribe(hand_off, ev.CallStarted)
-        first = r.sim.place_call(CallerSpec(number="13900000001", entry="hold",
-                                            caller_context="caller-wait"))
-        await until(lambda: ex.router.agents["a1"].state == AgentState.ON_CALL, 10,
-                    "the agent on the first call")
-        second = r.sim.place_call(CallerSpec(number="13900000002", entry="hold",
-                                             caller_context="caller-wait",
-                                             callback_key_after=2.0))
+        first = r.sim.place_call(
+            CallerSpec(number="13900000001", entry="hold", caller_context="caller-wait")
+        )
+        await until(
+            lambda: ex.router.agents["a1"].state == AgentState.ON_CALL,
+            10,
+            "the agent on the first call",
+        )
+        second = r.sim.place_call(
+            CallerSpec(
+                number="13900000002",
+                entry="hold",
+                caller_context="caller-wait",
+                callback_key_after=2.0,
+            )
+        )
         await until(lambda: second in r.ended_ids(), 10, "the second caller to hang up")
         end = next(e for e in r.ended if e.call_id == second)
         assert end.reason == "callback" and end.answered_by is None
@@ -64,8 +75,14 @@ async def test_caller_takes_a_callback_keeps_their_place_and_is_connected(
         assert ex.router.agents["a1"].state == AgentState.ON_CALL, "first call still on"
 
         def callback_call() -> ev.CallStarted | None:
-            return next((e for e in r.events if isinstance(e, ev.CallStarted)
-                         and "@callback-" in e.channel), None)
+            return next(
+                (
+                    e
+                    for e in r.events
+                    if isinstance(e, ev.CallStarted) and "@callback-" in e.channel
+                ),
+                None,
+            )
 
         await until(lambda: callback_call() is not None, 20, "the callback originated")
         started = callback_call()
@@ -75,8 +92,7 @@ async def test_caller_takes_a_callback_keeps_their_place_and_is_connected(
         await until(lambda: cb in r.ended_ids(), 20, "the callback call to end")
         mine = [e for e in r.events if getattr(e, "call_id", None) == cb]
         kinds = [type(e).__name__ for e in mine]
-        assert kinds.index("AgentRinging") < kinds.index("CallAnswered") < kinds.index(
-            "CallEnded")
+        assert kinds.index("AgentRinging") < kinds.index("CallAnswered") < kinds.index("CallEnded")
         answered = next(e for e in mine if isinstance(e, ev.CallAnswered))
         assert answered.agent == "1001"
         done = next(e for e in r.ended if e.call_id == cb)
@@ -84,8 +100,9 @@ async def test_caller_takes_a_callback_keeps_their_place_and_is_connected(
         assert done.summary["caller_number"] == "13900000002"
         assert r.sim.ended_calls()[cb].agent == "1001"
         assert not ex.router.calls, "nothing left waiting"
-        await until(lambda: ex.router.agents["a1"].state == AgentState.READY, 10,
-                    "the agent ready again")
+        await until(
+            lambda: ex.router.agents["a1"].state == AgentState.READY, 10, "the agent ready again"
+        )
         await until(lambda: r.engine.writer.written >= 3, 10, "three interaction rows")
         row = await asyncio.to_thread(r.store.get_interaction, second)
         assert row is not None and row.end_reason == "callback"
@@ -105,9 +122,14 @@ async def test_callback_key_waits_for_the_offer_when_the_service_offers_it_late(
         late = Service("general", escalation=(EscalationStep(600.0, offer_callback=True),))
         ex.apply(dataclasses.replace(cfg, services=(late,)))
         assert ex.router.agents["a1"].state == AgentState.LOGGED_OUT, "nobody to take it"
-        cid = r.sim.place_call(CallerSpec(number="13900000003", entry="hold",
-                                          caller_context="caller-wait",
-                                          callback_key_after=1.0))
+        cid = r.sim.place_call(
+            CallerSpec(
+                number="13900000003",
+                entry="hold",
+                caller_context="caller-wait",
+                callback_key_after=1.0,
+            )
+        )
         await until(lambda: cid in r.engine.model.calls, 10, "the call")
         r.engine.bus.publish_all(r.engine.model.queue(cid, "general", r.engine.clock()))
         await until(lambda: cid in r.ended_ids(), 10, "the caller to hang up")

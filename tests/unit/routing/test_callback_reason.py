@@ -25,16 +25,23 @@ def feed(model: CallModel, name: str, now: float, **fields: str) -> list[ev.Doma
 
 def waiting_call(model: CallModel) -> None:
     for channel, uid in CHANNELS:
-        feed(model, "Newchannel", 0.0, Channel=channel, Uniqueid=uid, Linkedid=CALL,
-             CallerIDNum="13900000001", CallerIDName="")
+        feed(
+            model,
+            "Newchannel",
+            0.0,
+            Channel=channel,
+            Uniqueid=uid,
+            Linkedid=CALL,
+            CallerIDNum="13900000001",
+            CallerIDName="",
+        )
     assert model.queue(CALL, "general", 1.0)
 
 
 def hang_up(model: CallModel) -> ev.CallEnded:
     out: list[ev.DomainEvent] = []
     for channel, uid in CHANNELS:
-        out += feed(model, "Hangup", 9.0, Channel=channel, Uniqueid=uid, Linkedid=CALL,
-                    Cause="16")
+        out += feed(model, "Hangup", 9.0, Channel=channel, Uniqueid=uid, Linkedid=CALL, Cause="16")
     (end,) = out
     assert isinstance(end, ev.CallEnded)
     return end

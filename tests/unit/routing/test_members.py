@@ -12,16 +12,27 @@ IFACE = "Local/{extension}@agents"
 
 def test_commands_become_queue_actions() -> None:
     assert members.on_command("login", P, ("support", "sales"), IFACE) == [
-        ("QueueAdd", {"Queue": q, "Interface": "Local/1001@agents", "MemberName": "王芳",
-                      "Paused": "true", "Reason": "login"})
+        (
+            "QueueAdd",
+            {
+                "Queue": q,
+                "Interface": "Local/1001@agents",
+                "MemberName": "王芳",
+                "Paused": "true",
+                "Reason": "login",
+            },
+        )
         for q in ("support", "sales")
     ]
     assert members.on_command("ready", P, ("support",), IFACE) == [
-        ("QueuePause", {"Interface": "Local/1001@agents", "Paused": "false"})]
+        ("QueuePause", {"Interface": "Local/1001@agents", "Paused": "false"})
+    ]
     assert members.on_command("not_ready", P, ("support",), IFACE, "lunch") == [
-        ("QueuePause", {"Interface": "Local/1001@agents", "Paused": "true", "Reason": "lunch"})]
+        ("QueuePause", {"Interface": "Local/1001@agents", "Paused": "true", "Reason": "lunch"})
+    ]
     assert members.on_command("logout", P, ("support",), IFACE) == [
-        ("QueueRemove", {"Queue": "support", "Interface": "Local/1001@agents"})]
+        ("QueueRemove", {"Queue": "support", "Interface": "Local/1001@agents"})
+    ]
     assert members.on_command("login", P, (), IFACE) == []
 
 
@@ -44,11 +55,29 @@ def test_reconcile_adds_missing_fixes_pause_and_removes_logged_out() -> None:
     ]
     out = members.reconcile([ready, away, gone, on_call], queues, IFACE, actual)
     assert out == [
-        ("QueueAdd", {"Queue": "support", "Interface": "Local/1001@agents",
-                      "MemberName": "王芳", "Paused": "false"}),
-        ("QueuePause", {"Queue": "support", "Interface": "Local/1002@agents",
-                        "Paused": "true", "Reason": "lunch"}),
+        (
+            "QueueAdd",
+            {
+                "Queue": "support",
+                "Interface": "Local/1001@agents",
+                "MemberName": "王芳",
+                "Paused": "false",
+            },
+        ),
+        (
+            "QueuePause",
+            {
+                "Queue": "support",
+                "Interface": "Local/1002@agents",
+                "Paused": "true",
+                "Reason": "lunch",
+            },
+        ),
         ("QueueRemove", {"Queue": "support", "Interface": "Local/1003@agents"}),
     ]
-    assert members.reconcile([ready], {"a1": ("support",)}, IFACE,
-                             [state("support", "Local/1001@agents", False)]) == []
+    assert (
+        members.reconcile(
+            [ready], {"a1": ("support",)}, IFACE, [state("support", "Local/1001@agents", False)]
+        )
+        == []
+    )

@@ -85,11 +85,14 @@ def test_the_written_routing_file_loads_back_the_same(tmp_path: Path) -> None:
     ("text", "file", "line", "words"),
     [
         ("EXTRA", "queues-extra.conf", 2, "unknown strategy"),
-        (SITE.replace("member => Local/1002@agents,3", "member => Local/1002@agents,x"),
-         "queues.conf", 12, "penalty"),
+        (
+            SITE.replace("member => Local/1002@agents,3", "member => Local/1002@agents,x"),
+            "queues.conf",
+            12,
+            "penalty",
+        ),
         (SITE.replace("[billing](base)", "[billing](nosuch)"), "queues.conf", 9, "template"),
-        (SITE.replace("servicelevel = 30", "servicelevel 30"), "queues.conf", 10,
-         "name = value"),
+        (SITE.replace("servicelevel = 30", "servicelevel 30"), "queues.conf", 10, "name = value"),
         (SITE.replace('"queues-extra.conf"', '"nope.conf"'), "queues.conf", 13, "no such file"),
     ],
 )
