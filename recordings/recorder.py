@@ -114,7 +114,11 @@ class Recorder:
         reply = await ami.send("MixMonitor", {"Channel": channel, "File":
                                               str(self.directory / name), "Options": options})
         if not reply.ok:
-            raise RecorderError(f"MixMonitor refused for {call_id}: {reply.response.message}")
+            # Usually the caller hung up between the answer and our action ("No such
+            # channel"): nothing to record, and the call's end comes next.
+            log.warning("MixMonitor refused", extra={"call_id": call_id, "channel": channel,
+                                                     "reason": reply.response.message})
+            return
         now = self._clock()
         seg = rec.start(name, channel, agent, now)
         await self._register(call_id, seg, at)
