@@ -120,11 +120,27 @@ async def body(request: web.Request) -> dict[str, Any]:
     return data
 
 
-def path_int(request: web.Request, name: str) -> int:
+# Row ids are 64-bit in both databases; a larger number is a client error, not a 500
+# from the driver's overflow.
+_MAX_ID = 2**63 - 1
+
+
+def as_id(name: str, text: str) -> int:
     try:
-        return int(request.match_info[name])
+        value = int(text)
     except ValueError:
         raise ValueError(f"{name} must be an integer") from None
+    if not 0 <= value <= _MAX_ID:
+        raise ValueError(f"{name} is out of range")
+    return value
+
+
+def path_int(request: web.Request, name: str) -> int:
+    return as_id(name, request.match_info[name])
+
+
+def query_id(query: Any, name: str) -> int | None:
+    return as_id(name, query[name]) if name in query else None
 
 
 def when(value: Any) -> datetime | None:

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from crm.api.context import actor, body, ctx, in_thread, path_int, reply
 from crm.services.customer_files import export_customers, import_customers
@@ -37,6 +38,17 @@ async def read_upload(request: web.Request, limit: int) -> tuple[bytes, str | No
             if len(data) > limit:
                 raise _too_large(limit, len(data))
         return bytes(data), request.query.get("filename")
+    try:
+        return await _read_multipart(request, limit)
+    except (BadHttpMessage, ValueError) as error:
+        if isinstance(error, web.HTTPException):
+            raise
+        # A malformed part header (control bytes in a name, a broken boundary) is the
+        # client's fault: answer 400 rather than let aiohttp's error become a 500.
+        raise ValueError(f"malformed multipart upload: {error}") from None
+
+
+async def _read_multipart(request: web.Request, limit: int) -> tuple[bytes, str | None]:
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or part.name != "file":

@@ -9,6 +9,7 @@ from aiohttp import web
 from crm.api.context import (
     TOKEN_COOKIE,
     actor,
+    as_id,
     bearer_token,
     body,
     ctx,
@@ -121,7 +122,7 @@ async def post_department(request: web.Request) -> web.Response:
 
 async def get_audit(request: web.Request) -> web.Response:
     q = request.query
-    limit = int(q.get("limit", 200))
+    limit = as_id("limit", q.get("limit", "200"))
     if not 1 <= limit <= 1000:
         raise ValueError("limit must be between 1 and 1000")
 

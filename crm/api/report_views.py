@@ -8,7 +8,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from crm import reports
-from crm.api.context import ctx, in_thread, reply, when
+from crm.api.context import ctx, in_thread, query_id, reply, when
 from crm.model.cadence import CadenceRule
 from crm.tabular import XLSX_MIME
 from crm.uow import UnitOfWork
@@ -40,7 +40,7 @@ def run_report(
 ) -> list[reports.Row]:
     conn = uow.connection
     since, until = when(q.get("since")), when(q.get("until"))
-    root = int(q["department_id"]) if "department_id" in q else None
+    root = query_id(q, "department_id")
     subtree = None if root is None else uow.departments.subtree_ids(root)
     if name.startswith("tickets-by-"):
         field = name.removeprefix("tickets-by-").replace("-", "_")

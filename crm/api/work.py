@@ -7,7 +7,18 @@ from typing import Any
 
 from aiohttp import web
 
-from crm.api.context import actor, body, ctx, in_thread, path_int, reply, user, when
+from crm.api.context import (
+    actor,
+    as_id,
+    body,
+    ctx,
+    in_thread,
+    path_int,
+    query_id,
+    reply,
+    user,
+    when,
+)
 from crm.model.interaction import InteractionRecord
 from crm.model.ticket import TicketNotFound, TicketState
 from crm.services.announcements import change_announcement, create_announcement
@@ -24,13 +35,17 @@ async def get_tickets(request: web.Request) -> web.Response:
     def work() -> object:
         with ctx(request).uow(write=False) as uow:
             department = q.get("department_id")
-            scope = None if department is None else uow.departments.subtree_ids(int(department))
+            scope = (
+                None
+                if department is None
+                else uow.departments.subtree_ids(as_id("department_id", department))
+            )
             return uow.tickets.find(
                 state=TicketState(q["state"]) if "state" in q else None,
-                customer_id=int(q["customer_id"]) if "customer_id" in q else None,
+                customer_id=query_id(q, "customer_id"),
                 department_ids=scope,
                 open_only=q.get("open") == "1",
-                limit=min(int(q.get("limit", 200)), 1000),
+                limit=min(as_id("limit", q.get("limit", "200")), 1000),
             )
 
     return reply(await in_thread(work))
