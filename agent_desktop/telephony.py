@@ -56,16 +56,22 @@ class Telephony:
         await self._send("Hangup", {"Channel": self._channel(call_id), "Cause": "16"})
 
     async def record(self, call_id: str, paused: bool) -> None:
-        """MixMonitorMute on the caller's channel: both directions go silent (card
-        numbers, passwords) and come back on resume; the file keeps its length."""
-        await self._send(
-            "MixMonitorMute",
-            {
-                "Channel": self._channel(call_id),
-                "Direction": "both",
-                "State": "1" if paused else "0",
-            },
-        )
+        """Pause or resume the call's recording (card numbers, passwords): the recorder
+        sends MixMonitorMute on the caller's channel, so the file keeps its length with
+        silence, and marks the paused stretch in the registry."""
+        from recordings.recorder import RecorderError
+        from recordings.segments import NotRecording
+
+        recorder = self.engine.recordings
+        try:
+            if paused:
+                await recorder.pause(call_id, "agent")
+            else:
+                await recorder.resume(call_id)
+        except NotRecording:
+            raise Refused("not_recording", call_id) from None
+        except (RecorderError, AmiError) as exc:
+            raise Refused("pbx_refused", str(exc)) from None
 
     async def transfer_to_service(self, call_id: str, service: str) -> None:
         """The caller goes back to waiting (keeping their place in time) for ``service``."""

@@ -99,6 +99,19 @@ class RecordingStopped(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class SensitiveInputStarted(DomainEvent):
+    """The IVR is about to collect digits flagged sensitive (a card number): the call's
+    recording is muted until :class:`SensitiveInputEnded`."""
+
+    reason: str = "ivr"
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveInputEnded(DomainEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class CallEnded(DomainEvent):
     """The telephony part is over: every channel of the call has hung up."""
 

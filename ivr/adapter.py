@@ -173,7 +173,13 @@ class _Call:
             digit, missing = await self._play(a.segments, DIGITS if a.barge_in else "")
             return m.Played(now(), digit, missing)
         if isinstance(a, m.ReadKeys):
-            return await self._read(a.before, a.prompt, a.max_digits, a.timeout_ms)
+            if not a.sensitive:
+                return await self._read(a.before, a.prompt, a.max_digits, a.timeout_ms)
+            self.bus.publish(ev.SensitiveInputStarted(self.call_id, self.clock()))
+            try:
+                return await self._read(a.before, a.prompt, a.max_digits, a.timeout_ms)
+            finally:
+                self.bus.publish(ev.SensitiveInputEnded(self.call_id, self.clock()))
         if isinstance(a, m.Listen):
             return await self._listen(a)
         return await self._crm(a)

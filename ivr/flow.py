@@ -79,6 +79,7 @@ class CollectNode(Node):
     timeout_ms: int = 6000
     retries: int = 2
     invalid: str | None = None
+    sensitive: bool = False  # a card number or PIN: the recording is muted while keyed
 
 
 @dataclass(frozen=True, slots=True)

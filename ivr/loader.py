@@ -106,7 +106,7 @@ def _menu(nid: str, n: Located, r: _Refs, languages: tuple[str, ...]) -> f.MenuN
 
 def _collect(nid: str, n: Located, r: _Refs) -> f.CollectNode:
     n.keys_within(_COMMON | {"prompt", "store_as", "next", "default", "min_length", "max_length",
-                             "checksum", "timeout", "retries", "invalid"})
+                             "checksum", "timeout", "retries", "invalid", "sensitive"})
     lo = _opt_int(n.get("min_length"), 1, 1, 30)
     hi = _opt_int(n.get("max_length"), max(lo, 20), 1, 30)
     if hi < lo:
@@ -117,7 +117,8 @@ def _collect(nid: str, n: Located, r: _Refs) -> f.CollectNode:
     return f.CollectNode(
         nid, n.line, r.prompt(n.req("prompt")) or "", n.req("store_as").str(),
         r.node(nid, n.req("next")), r.node(nid, n.req("default")), lo, hi, checksum,
-        _ms(n.get("timeout"), 6), _opt_int(n.get("retries"), 2, 0, 9), r.prompt(n.get("invalid")))
+        _ms(n.get("timeout"), 6), _opt_int(n.get("retries"), 2, 0, 9), r.prompt(n.get("invalid")),
+        n.get("sensitive").bool() if n.get("sensitive") is not None else False)
 
 
 def _lookup(nid: str, n: Located, r: _Refs) -> f.LookupNode:

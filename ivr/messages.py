@@ -164,6 +164,7 @@ class ReadKeys:
     max_digits: int
     timeout_ms: int
     before: tuple[Segment, ...] = ()  # e.g. the invalid-input prompt, played first
+    sensitive: bool = False  # mute the call's recording while the caller keys
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,7 +111,8 @@ def _enter(flow: f.Flow, state: CallState, node: f.AnyNode, at: float,
             return _menu_keys_into(flow, state, node, m.Keys(at, key), actions)
         actions.append(_ask(flow, state, node))
     elif isinstance(node, f.CollectNode):
-        actions.append(m.ReadKeys(sound(node.prompt), node.max_length, node.timeout_ms))
+        actions.append(m.ReadKeys(sound(node.prompt), node.max_length, node.timeout_ms,
+                                  sensitive=node.sensitive))
     elif isinstance(node, f.LookupNode):
         actions.append(m.Lookup(
             state.caller_id if "caller_id" in node.by else "",
@@ -199,7 +200,7 @@ def _retry(flow: f.Flow, state: CallState, node: f.MenuNode | f.CollectNode,
         actions.append(_ask(flow, state, node, before))
     else:
         actions.append(m.ReadKeys(flow.sound(node.prompt, state.language), node.max_length,
-                                  node.timeout_ms, before))
+                                  node.timeout_ms, before, sensitive=node.sensitive))
     return state, None
 
 

@@ -1,25 +1,14 @@
-"""Events this part listens for besides the call model's (publish them on the engine bus).
-
-The IVR publishes :class:`SensitiveInputStarted` just before it collects digits flagged
-``sensitive`` (a card number) and :class:`SensitiveInputEnded` right after; the recorder
-mutes the call's recording in between. The IVR needs no import of the recorder.
-"""
+"""Events of the recordings part. The sensitive-input pair is a domain event of the
+engine (cti/events.py), published by the IVR around digits flagged ``sensitive``; it is
+re-exported here for the recorder that listens for it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cti.events import DomainEvent
+from cti.events import SensitiveInputEnded, SensitiveInputStarted
 
-
-@dataclass(frozen=True, slots=True)
-class SensitiveInputStarted(DomainEvent):
-    reason: str = "ivr"
-
-
-@dataclass(frozen=True, slots=True)
-class SensitiveInputEnded(DomainEvent):
-    pass
+__all__ = ["RecordingStored", "SensitiveInputEnded", "SensitiveInputStarted"]
 
 
 @dataclass(frozen=True, slots=True)
