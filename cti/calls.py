@@ -128,6 +128,16 @@ class CallModel(BridgeMixin, ResyncMixin):
         self._callbacks.add(call.call_id)
         return True
 
+    def adopt(self, call_id: str, caller_number: str, caller_name: str, started_at: float) -> None:
+        """A call a previous engine saw start (from its journal). The first resync either
+        finds it live in Asterisk, and it goes on as usual, or ends it as lost during
+        the outage, so it is written once instead of vanishing."""
+        if call_id in self.calls:
+            return
+        call = Call(call_id, caller_number, caller_name, started_at, adopted=True)
+        call.timeline.append((CallState.NEW.value, started_at))
+        self.calls[call_id] = call
+
     def record_ivr_step(self, step: ev.IvrStepTaken) -> None:
         call = self.calls.get(self._alias.get(step.call_id, step.call_id))
         if call is not None:

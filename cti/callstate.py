@@ -60,6 +60,7 @@ class Call:
     hold_seconds: float = 0.0
     held_since: float | None = None
     cause: str = ""
+    adopted: bool = False  # known only from the journal of an engine that died
 
     def waited(self, now: float) -> float:
         return 0.0 if self.queued_at is None else max(0.0, now - self.queued_at)

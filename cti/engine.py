@@ -63,6 +63,17 @@ class Engine:
         self.journal = Journal(settings.journal_path)
         self.writer = InteractionWriter(sink, self.journal)
         self.bus.subscribe(self.writer.on_call_ended, ev.CallEnded)
+        # Calls a previous run saw start but not end: the first resync accounts for them.
+        for call_id, info in self.journal.orphans():
+            self.model.adopt(
+                call_id,
+                str(info.get("caller_number", "")),
+                str(info.get("caller_name", "")),
+                float(info.get("started_at") or clock()),
+            )
+        self.bus.subscribe(
+            self._journal_live, ev.CallStarted, ev.IvrEntered, ev.CallQueued, ev.CallTransferred
+        )
         # -- metrics (issue 8): a per-engine Prometheus registry fed from the bus.
         self.metrics = install_metrics(self)
         self.sessions: dict[str, AmiSession] = {}
@@ -99,6 +110,24 @@ class Engine:
             if session.connected.is_set():
                 return session
         return None
+
+    def _journal_live(self, event: ev.DomainEvent) -> None:
+        if isinstance(event, ev.CallTransferred):
+            if event.merged_call_id:
+                self.journal.drop_live(event.merged_call_id)
+            return
+        call = self.model.calls.get(event.call_id)
+        if call is None:
+            return
+        info = {
+            "caller_number": call.caller_number,
+            "caller_name": call.caller_name,
+            "started_at": call.started_at,
+        }
+        # Marked at the start, and again once the caller id is known (Originate and many
+        # trunks set it after the channel exists).
+        if isinstance(event, ev.CallStarted) or self.journal.live_info(call.call_id) != info:
+            self.journal.mark_live(call.call_id, info)
 
     def _on_ami_event(self, event: Any, now: float) -> None:
         for domain_event in self.model.apply(event, now):

@@ -107,9 +107,11 @@ class ResyncMixin:
                 if call is not None:
                     call.channels.discard(uid)
                     call.ringing_agents.pop(chan.name, None)
+        listed = {self._call_id(row.linkedid) for row in snapshot if row.uniqueid not in hung_up}
         for call in list(self.calls.values()):
-            if call.state in LIVE_STATES and not call.channels:
-                out.extend(self._end(call, now, None))
+            if call.state in LIVE_STATES and not call.channels and call.call_id not in listed:
+                reason = "lost_during_disconnect" if call.adopted else None
+                out.extend(self._end(call, now, reason))
         # Channels Asterisk has that we do not: calls that began while we were away.
         rows = sorted((c for c in snapshot if c.uniqueid not in hung_up), key=_creation_order)
         for row in rows:
