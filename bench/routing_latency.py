@@ -44,8 +44,11 @@ async def _simulate(conn: Connection, agents: int, callers: int, scale: float) -
     from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
 
     loop = asyncio.get_running_loop()
+    # Talk times differ from agent to agent, as real calls do (1.0 s to ~3.6 s here):
+    # with equal ones every agent would free up in the same millisecond, round after
+    # round, a lockstep that measures a burst of 20 redirects, not the step itself.
     phones = [
-        AgentPhone(f"30{i:02d}", answer_after=0.0, talk_time=1.0, tones=False)
+        AgentPhone(f"30{i:02d}", answer_after=0.0, talk_time=1.0 + 0.137 * i, tones=False)
         for i in range(agents)
     ]
     # Recordings of the last calls may still be written while the directory is removed.
