@@ -107,26 +107,36 @@ def _sql_engine(settings: Settings) -> SqlEngine:
     return sql
 
 
-def _ensure_demo_login(sql: SqlEngine, workdir: Path) -> str:
-    """A supervisor login for the demo's pages. Its random password is printed and kept
-    (mode 600) in the demo's work directory; nothing is hard-coded."""
+DEMO_LOGINS = (
+    ("supervisor", "supervisor", "值班主管 Supervisor"),
+    ("a1001", "agent", "王芳"),
+    ("a1002", "agent", "李伟"),
+    ("a1003", "agent", "Emma Liu"),
+    ("qa1", "qa", "质检员 QA"),
+    ("admin", "admin", "管理员 Administrator"),
+)
+
+
+def _ensure_demo_logins(sql: SqlEngine, workdir: Path) -> str:
+    """Logins for the demo's pages: a supervisor, the three agents (user name = agent id),
+    a QA user and an administrator. Their random passwords are printed and kept (mode
+    600) in the demo's work directory; nothing is hard-coded."""
     from crm.auth import create_user
     from crm.uow import UnitOfWork
 
     creds = workdir / "demo-credentials.txt"
+    lines = []
     with UnitOfWork(sql) as uow:
-        if uow.users.by_username("supervisor") is None:
-            password = secrets.token_urlsafe(12)
-            create_user(
-                uow,
-                username="supervisor",
-                password=password,
-                role="supervisor",
-                display_name="值班主管 Supervisor",
-            )
-            uow.commit()
-            creds.write_text(f"supervisor {password}\n", encoding="utf-8")
-            creds.chmod(0o600)
+        for username, role, name in DEMO_LOGINS:
+            if uow.users.by_username(username) is None:
+                password = secrets.token_urlsafe(12)
+                create_user(uow, username=username, password=password, role=role, display_name=name)
+                lines.append(f"{username} {password} ({role})\n")
+        uow.commit()
+    if lines:
+        with open(creds, "a", encoding="utf-8") as fh:
+            fh.writelines(lines)
+        creds.chmod(0o600)
     return creds.read_text(encoding="utf-8").strip() if creds.exists() else ""
 
 
@@ -184,7 +194,7 @@ async def run_demo(
                 await engine.wait_ready(timeout=15)
                 if calls is not None:
                     return await _run_batch(engine, sim, store, calls, before, seed)
-                login = await asyncio.to_thread(_ensure_demo_login, sql, workdir)
+                login = await asyncio.to_thread(_ensure_demo_logins, sql, workdir)
                 await _run_interactive(engine, sim, seed, login)
                 return {}
     finally:
@@ -244,9 +254,14 @@ async def _run_interactive(engine: Engine, sim: Simulator, seed: int, login: str
         loop.add_signal_handler(sig, stop.set)
     base = f"http://127.0.0.1:{engine.web_port}"
     print(f"CTI demo running. Status page: {base}/   Health: {base}/health", flush=True)
+    print(
+        f"Agent desktop: {base}/desk   Wallboard: {base}/wallboard   Recordings: {base}/recordings",
+        flush=True,
+    )
     if login:
-        user, _, password = login.partition(" ")
-        print(f"Log in as {user} / {password}", flush=True)
+        print("Logins (user password role):", flush=True)
+        for line in login.splitlines():
+            print(f"  {line}", flush=True)
     print(
         f"Simulated Asterisk AMI on 127.0.0.1:{sim.ami_port}; FastAGI on "
         f"127.0.0.1:{engine.agi_port}. Press Ctrl-C to stop.",
