@@ -99,9 +99,13 @@ def _essence(events: list[Any], call_id: str) -> list[tuple[Any, ...]]:
             out.append(
                 ("CallEnded", e.reason, e.answered_by, tuple(state for state, _ in e.timeline))
             )
-        elif not isinstance(e, ev.RecordingStarted | ev.RecordingStopped | ev.WrapUpCompleted):
+        elif isinstance(e, ev.DomainEvent) and not isinstance(
+            e, ev.RecordingStarted | ev.RecordingStopped | ev.WrapUpCompleted
+        ):
             # WrapUpCompleted comes from the routing executor, which a replay through the
-            # call model alone does not run; in a live engine both paths publish it.
+            # call model alone does not run; in a live engine both paths publish it. Events
+            # of other parts about the call (the recordings' RecordingStored, whose timing
+            # depends on the file being checksummed) are not the call's journey.
             out.append((type(e).__name__,))
     return out
 
