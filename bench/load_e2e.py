@@ -127,7 +127,14 @@ async def login_all(port: int, ids: list[tuple[str, str]], concurrency: int) -> 
     return cookies, took, time.perf_counter() - started, errors
 
 
-async def run(profile: Profile, nodes: int, tmp: Path) -> dict[str, Any]:
+async def run(
+    profile: Profile,
+    nodes: int,
+    tmp: Path,
+    diagnose: bool,
+    switch_interval: float | None = None,
+    gc_freeze_after: float | None = None,
+) -> dict[str, Any]:
     ids = agent_ids(FIRST_EXT, profile.agents)
     sim = Child("simulator", python(
         "-m", "bench.loadkit.simproc", "--agents", str(profile.agents), "--first-ext",
@@ -148,14 +155,18 @@ async def run(profile: Profile, nodes: int, tmp: Path) -> dict[str, Any]:
             await asyncio.to_thread(
                 create_users, f"sqlite:///{tmp / 'crm.sqlite3'}", FIRST_EXT, profile.agents
             )
-            engine_pid, web_port, agi_port = await single_node(tmp, site, children)
+            engine_pid, web_port, agi_port, others = await single_node(
+                tmp, site, children, diagnose or bool(switch_interval or gc_freeze_after),
+                switch_interval, gc_freeze_after,
+            )  # fmt: skip
         else:
             from bench.loadkit.rig import two_nodes
 
-            engine_pid, web_port, agi_port = await two_nodes(
+            engine_pid, web_port, agi_port, others = await two_nodes(
                 tmp, ami_port, profile.agents, FIRST_EXT, children
             )
         sim.send(json.dumps({"cmd": "agi", "port": agi_port}))
+        progress(f"engine pid {engine_pid} up (web {web_port}); logging {len(ids)} agents in")
         async with aiohttp.ClientSession() as http:
             cookies, login_times, login_total, login_errors = await login_all(
                 web_port, ids, profile.login_concurrency
@@ -170,11 +181,12 @@ async def run(profile: Profile, nodes: int, tmp: Path) -> dict[str, Any]:
             before = await scrape(http, web_port)
             samplers = {
                 "placing": Sampler({"engine": engine_pid, "simulator": sim.pid,
-                                    "bench+agents": _self_pid()}),
+                                    "bench+agents": _self_pid(), **others}),
                 "whole": Sampler({"engine": engine_pid}),
             }  # fmt: skip
             halt = {k: asyncio.Event() for k in samplers}
             sampling = [asyncio.create_task(s.run(halt[k])) for k, s in samplers.items()]
+            progress(f"desks ready; placing {profile.cps:g} calls/s for {profile.seconds:g} s")
             t0 = time.time()
             sim.send(json.dumps({"cmd": "load", "cps": profile.cps, "seconds": profile.seconds,
                                  "drain": 180}))  # fmt: skip
@@ -182,6 +194,7 @@ async def run(profile: Profile, nodes: int, tmp: Path) -> dict[str, Any]:
             halt["placing"].set()
             after_placing = await scrape(http, web_port)
             placing_window = time.time() - t0
+            progress("placing done; waiting for every call to end")
             await sim.line_with("DONE", profile.seconds + 240)
             halt["whole"].set()
             await asyncio.gather(*sampling)
@@ -196,13 +209,15 @@ async def run(profile: Profile, nodes: int, tmp: Path) -> dict[str, Any]:
                 await until(all_written, 30, "interactions written")
             after = await scrape(http, web_port)
         rows = await asyncio.to_thread(analysis.crm_rows, db)
+        samples, missing = analysis.pop_samples(stamps, clients)
+        (tmp / "pops.json").write_text(json.dumps(samples), encoding="utf-8")
         key = "cti_ami_events_received_total{server=sim}"
         per_second = {int(k): v for k, v in stamps["events_per_second"].items()}
         eps = sorted(per_second.values())
         window = range(int(stamps["started"]) + 1, int(stamps["placed_until"]))
         sent_placing = [per_second.get(s, 0) for s in window]
         placing = samplers["placing"]
-        return {
+        result = {
             "nodes": nodes,
             "profile": asdict(profile),
             "login": {
@@ -213,7 +228,7 @@ async def run(profile: Profile, nodes: int, tmp: Path) -> dict[str, Any]:
                 "concurrency": profile.login_concurrency,
             },
             "desks_ready_s": round(desks_ready, 2),
-            "pop_latency": analysis.pop_latency(stamps, clients),
+            "pop_latency": analysis.pop_latency(samples, missing),
             "routing_latency": analysis.routing_latency(stamps, clients),
             "max_concurrent_calls": stamps["max_live"],
             "ami_events_per_s": {
@@ -229,6 +244,8 @@ async def run(profile: Profile, nodes: int, tmp: Path) -> dict[str, Any]:
             "cpu_percent_of_one_core_while_placing": {
                 k: round(placing.cpu_percent(k), 1) for k in placing.pids
             },
+            # Everything the machine ran meanwhile (other test suites included), % of a core.
+            "machine_busy_percent_while_placing": round(placing.machine_percent(), 1),
             "engine_cpu_busiest_second_percent": round(placing.busiest.get("engine", 0.0), 1),
             "engine_rss_peak_mb": round(samplers["whole"].peak_rss.get("engine", 0.0), 1),
             "crm": analysis.ledger(stamps, rows),
@@ -250,6 +267,16 @@ async def run(profile: Profile, nodes: int, tmp: Path) -> dict[str, Any]:
             sim.send(json.dumps({"cmd": "stop"}))
         for child in reversed(children):
             child.stop()
+    if (tmp / "gc.json").exists():  # the engine ran under loadkit/gcwatch.py
+        watched = json.loads((tmp / "gc.json").read_text(encoding="utf-8"))
+        samples = json.loads((tmp / "pops.json").read_text(encoding="utf-8"))
+        result["gc"] = analysis.gc_overlap(samples, watched["pauses"], 0.02)
+        result["gc"]["census_at_8th_gen2"] = watched.get("census")
+    return result
+
+
+def progress(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 def _self_pid() -> int:
@@ -277,6 +304,8 @@ def table(result: dict[str, Any]) -> str:
         ("engine CPU % of a core (avg / busiest s)",
          f"{cpu['engine']} / {result['engine_cpu_busiest_second_percent']}", ""),
         ("simulator / bench CPU %", f"{cpu['simulator']} / {cpu['bench+agents']}", ""),
+        *[(f"{k} CPU %", cpu[k], "") for k in ("standby", "redis") if k in cpu],
+        ("whole machine busy % (of 200)", result["machine_busy_percent_while_placing"], ""),
         ("engine RSS peak MB", result["engine_rss_peak_mb"], "≤ 300"),
         ("placed / interactions / lost / dup",
          f"{crm['placed']} / {crm['interactions']} / {crm['lost']} / {crm['duplicated']}",
@@ -285,6 +314,17 @@ def table(result: dict[str, Any]) -> str:
         ("desk reconnects / server closes",
          f"{result['desk']['reconnects']} / {result['desk']['closed_by_server']}", ""),
     ]  # fmt: skip
+    if "gc" in result:
+        g = result["gc"]
+        rows.append(
+            (
+                "engine gen-2 GCs (count / max / total ms)",
+                f"{g['collections'][2]} / {g['gen2_max_ms']} / {g['gen2_total_ms']}",
+                "",
+            )
+        )
+        rows.append(("pops > 20 ms (during a gen-2 GC)",
+                     f"{g['slow_pops']} ({g['slow_pops_during_gen2']})", ""))  # fmt: skip
     width = max(len(str(a)) for a, _, _ in rows)
     lines = [f"{'figure':<{width}}  value  [goal]"]
     lines += [f"{a:<{width}}  {b}" + (f"  [{c}]" if c else "") for a, b, c in rows]
@@ -298,6 +338,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cps", type=float)
     ap.add_argument("--seconds", type=float)
     ap.add_argument("--agents", type=int)
+    ap.add_argument("--diagnose", action="store_true", help="one node: note the engine's GC pauses")
+    ap.add_argument(
+        "--switch-interval",
+        type=float,
+        help="experiment, one node: the engine's GIL switch interval in seconds (default 0.005)",
+    )
+    ap.add_argument(
+        "--gc-freeze-after",
+        type=float,
+        help="experiment, one node: gc.freeze() in the engine this many seconds after start",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args(argv)
     profile = QUICK if args.quick else FULL
@@ -305,7 +356,13 @@ def main(argv: list[str] | None = None) -> int:
     profile = Profile(**{**asdict(profile), **overrides})
     info = machine()
     tmp = Path(tempfile.mkdtemp(prefix="load-e2e-"))
-    result = asyncio.run(run(profile, args.nodes, tmp))
+    result = asyncio.run(
+        run(profile, args.nodes, tmp, args.diagnose, args.switch_interval, args.gc_freeze_after)
+    )
+    if args.switch_interval:
+        result["engine_gil_switch_interval_s"] = args.switch_interval
+    if args.gc_freeze_after:
+        result["engine_gc_freeze_after_s"] = args.gc_freeze_after
     result["machine"] = info
     print(f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, "
           f"load average before {info['load_avg_1m_before']}")  # fmt: skip

@@ -30,10 +30,13 @@ def ms(values: list[float]) -> dict[str, float | int | None]:
     }
 
 
-def pop_latency(stamps: dict[str, Any], clients: dict[str, AgentClient]) -> dict[str, Any]:
-    """PBX DialBegin to the agent (sim stamp) -> first ringing pop read by that agent."""
+def pop_samples(
+    stamps: dict[str, Any], clients: dict[str, AgentClient]
+) -> tuple[list[tuple[float, float]], int]:
+    """[(DialBegin sent, latency)] and the rings no pop followed. PBX DialBegin to the
+    agent (sim stamp) -> first ringing pop read by that agent."""
     by_ext = {c.extension: c for c in clients.values()}
-    lat: list[float] = []
+    out: list[tuple[float, float]] = []
     missing = 0
     for call_id, rings in stamps["ring"].items():
         seen: set[str] = set()
@@ -46,8 +49,30 @@ def pop_latency(stamps: dict[str, Any], clients: dict[str, AgentClient]) -> dict
             if got is None:
                 missing += 1
             else:
-                lat.append(got[0] - sent)
-    return {**ms(lat), "rings_without_pop": missing}
+                out.append((sent, got[0] - sent))
+    return out, missing
+
+
+def pop_latency(samples: list[tuple[float, float]], missing: int) -> dict[str, Any]:
+    return {**ms([lat for _, lat in samples]), "rings_without_pop": missing}
+
+
+def gc_overlap(
+    samples: list[tuple[float, float]], pauses: list[tuple[int, float, float]], slow: float
+) -> dict[str, Any]:
+    """How many pops slower than ``slow`` s were in flight during a gen-2 collection."""
+    big = sorted((start, start + took) for gen, start, took in pauses if gen == 2)
+    late = [(sent, sent + lat) for sent, lat in samples if lat > slow]
+    hit = sum(1 for a, b in late if any(s < b and e > a for s, e in big))
+    gen2 = [took for gen, _, took in pauses if gen == 2]
+    return {
+        "collections": {g: sum(1 for p in pauses if p[0] == g) for g in (0, 1, 2)},
+        "gen2_max_ms": round(max(gen2) * 1000, 1) if gen2 else None,
+        "gen2_total_ms": round(sum(gen2) * 1000, 1),
+        "pops_slower_than_ms": round(slow * 1000),
+        "slow_pops": len(late),
+        "slow_pops_during_gen2": hit,
+    }
 
 
 def routing_latency(stamps: dict[str, Any], clients: dict[str, AgentClient]) -> dict[str, Any]:

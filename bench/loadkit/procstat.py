@@ -19,6 +19,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores."""
+    with open("/proc/stat", encoding="ascii") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / TICK, sum(values) / TICK
+
+
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
@@ -38,11 +46,14 @@ class Sampler:
     cpu_end: dict[str, float] = field(default_factory=dict)
     busiest: dict[str, float] = field(default_factory=dict)  # max CPU % over one second
     seconds: float = 0.0
+    machine_start: tuple[float, float] = (0.0, 0.0)
+    machine_end: tuple[float, float] = (0.0, 0.0)
 
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
         self.cpu_start = {k: cpu_seconds(p) for k, p in self.pids.items()}
+        self.machine_start = machine_busy()
         last, last_t = dict(self.cpu_start), start
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -60,12 +71,17 @@ class Sampler:
             if now - last_t >= 0.9:
                 last, last_t = dict(self.cpu_end), now
         self.seconds = loop.time() - start
+        self.machine_end = machine_busy()
 
     def cpu_percent(self, name: str) -> float:
         """Average CPU over the sampled window, in % of one core."""
         if not self.seconds:
             return 0.0
         return 100 * (self.cpu_end.get(name, 0.0) - self.cpu_start.get(name, 0.0)) / self.seconds
+
+    def machine_percent(self) -> float:
+        """Whole machine busy over the window, in % of one core (200 = both cores)."""
+        return 100 * (self.machine_end[0] - self.machine_start[0]) / max(self.seconds, 1e-9)
 
 
 def machine() -> dict[str, str | int]:

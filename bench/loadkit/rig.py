@@ -1,5 +1,6 @@
 """Starting the engine side: ``cti run`` (one node) or Redis + two web-enabled engine
-nodes (active + standby). Each returns (engine pid, web port, FastAGI port)."""
+nodes (active + standby). Each returns (engine pid, web port, FastAGI port, other pids
+to sample by name)."""
 
 from __future__ import annotations
 
@@ -31,14 +32,27 @@ async def wait_healthy(port: int, timeout: float) -> None:
             await asyncio.sleep(0.1)
 
 
-async def single_node(tmp: Path, site: Path, children: list[Child]) -> tuple[int, int, int]:
-    engine = Child("engine", python("-m", "cti.cli", "run", "--config", str(site)), tmp)
+async def single_node(
+    tmp: Path,
+    site: Path,
+    children: list[Child],
+    diagnose: bool = False,
+    switch_interval: float | None = None,
+    gc_freeze_after: float | None = None,
+) -> tuple[int, int, int, dict[str, int]]:
+    cmd = ["-m", "cti.cli", "run", "--config", str(site)]
+    if diagnose:  # the same engine, its collector's pauses noted (loadkit/gcwatch.py)
+        cmd = ["-m", "bench.loadkit.gcwatch", str(tmp / "gc.json"), *cmd[2:]]
+    env = {"BENCH_SWITCH_INTERVAL": str(switch_interval)} if switch_interval else {}
+    if gc_freeze_after:
+        env["BENCH_GC_FREEZE_AFTER"] = str(gc_freeze_after)
+    engine = Child("engine", python(*cmd), tmp, env=env)
     children.append(engine)
     banner = await engine.line_with("CTI engine running", 120)
     web = int(banner.split("web on port ")[1].split(",")[0])
     agi = int(banner.split("FastAGI on ")[1].strip())
     await wait_healthy(web, 60)
-    return engine.pid, web, agi
+    return engine.pid, web, agi, {}
 
 
 def free_port() -> int:
@@ -49,7 +63,7 @@ def free_port() -> int:
 
 async def two_nodes(
     tmp: Path, ami_port: int, agents: int, first_ext: int, children: list[Child]
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, dict[str, int]]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server not found (apt-get install redis-server)")
@@ -72,4 +86,4 @@ async def two_nodes(
     web = int(line.split("web=")[1].split()[0])
     agi = int(line.split("agi=")[1].split()[0])
     await wait_healthy(web, 60)
-    return a.pid, web, agi
+    return a.pid, web, agi, {"standby": b.pid, "redis": redis.pid}
