@@ -61,6 +61,7 @@ class CallModel(BridgeMixin, ResyncMixin):
         self.channels: dict[str, Channel] = {}
         self._by_name: dict[str, str] = {}  # channel name -> uniqueid
         self._alias: dict[str, str] = {}  # merged Linkedid -> surviving call id
+        self._bridges: dict[str, set[str]] = {}  # bridge id -> uniqueids in it
         self._hold_contexts = frozenset(hold_contexts)
         self._agent_contexts = frozenset(agent_contexts)
         self._wrap_up = wrap_up
