@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Engine, delete, insert, select
 
 from crm.model.organization import Role, User
 from crm.schema import auth_tokens
-from crm.uow import UnitOfWork
+from crm.uow import Clock, UnitOfWork, utc_now
 
 TOKEN_LIFETIME = timedelta(hours=12)
 
@@ -72,11 +72,16 @@ def _digest(token: str) -> str:
 def login(
     uow: UnitOfWork, username: str, password: str, hasher: PasswordHasher | None = None
 ) -> tuple[str, User]:
-    """Check the password and issue a bearer token; the attempt is audited either way."""
+    """Check the password and issue a bearer token; the attempt is audited either way.
+    Runs in one write transaction: prefer :func:`authenticate` where many log in at once."""
     user = uow.users.by_username(username)
     if user is None or not user.active or not verify_password(user.password_hash, password, hasher):
         uow.audit(username, "auth.login_failed", "user", username)
         raise AuthError("wrong username or password")
+    return issue_token(uow, user), user
+
+
+def issue_token(uow: UnitOfWork, user: User) -> str:
     token = secrets.token_urlsafe(32)
     now = uow.clock()
     uow.connection.execute(
@@ -87,7 +92,33 @@ def login(
             expires_at=now + TOKEN_LIFETIME,
         )
     )
-    uow.audit(username, "auth.login", "user", username)
+    uow.audit(user.username, "auth.login", "user", user.username)
+    return token
+
+
+def authenticate(
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    hasher: PasswordHasher | None = None,
+    clock: Clock = utc_now,
+) -> tuple[str, User]:
+    """:func:`login` without holding the database's write lock while the password hash is
+    checked (~0.1 s of argon2 by design): a shift of agents logging in at once would
+    otherwise queue behind each other's hashes, and on SQLite time out."""
+    with UnitOfWork(engine, clock=clock, write=False) as uow:
+        user = uow.users.by_username(username)
+    good = (
+        user is not None and user.active and verify_password(user.password_hash, password, hasher)
+    )
+    with UnitOfWork(engine, clock=clock) as uow:
+        if not good or user is None:
+            uow.audit(username, "auth.login_failed", "user", username)
+            uow.commit()
+            raise AuthError("wrong username or password")
+        token = issue_token(uow, user)
+        uow.commit()
     return token, user
 
 

@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy import Engine as SqlEngine
 
-from crm.auth import AuthError, login
-from crm.uow import UnitOfWork
+from crm.auth import AuthError
+from crm.auth import authenticate as authenticate_password
 from cti.web import Authenticator
 from cti.websession import Identity
 
@@ -15,14 +15,11 @@ from cti.websession import Identity
 def crm_authenticator(sql: SqlEngine) -> Authenticator:
     async def authenticate(username: str, password: str) -> Identity | None:
         def check() -> Identity | None:
-            with UnitOfWork(sql) as uow:
-                try:
-                    token, user = login(uow, username, password)
-                except AuthError:
-                    uow.commit()  # keep the audit row of the failed attempt
-                    return None
-                uow.commit()
-                return Identity(user.username, frozenset({user.role.value}), api_token=token)
+            try:
+                token, user = authenticate_password(sql, username, password)
+            except AuthError:
+                return None
+            return Identity(user.username, frozenset({user.role.value}), api_token=token)
 
         return await asyncio.to_thread(check)
 

@@ -19,7 +19,7 @@ from crm.api.context import (
     user,
     when,
 )
-from crm.auth import create_user, login, logout
+from crm.auth import authenticate, create_user, logout
 from crm.model.customer import Contact, Customer, CustomerKind
 from crm.phone import NumberPlan
 from crm.services.customers import add_customer, get_customer, make_phone, update_customer
@@ -32,11 +32,14 @@ async def post_login(request: web.Request) -> web.Response:
     context = ctx(request)
 
     def work() -> tuple[str, object]:
-        with context.uow() as uow:
-            try:
-                return login(uow, str(data["username"]), str(data["password"]), context.hasher)
-            finally:
-                uow.commit()  # a failed attempt is audited too
+        # Audited either way; the hash is checked outside the write transaction.
+        return authenticate(
+            context.engine,
+            str(data["username"]),
+            str(data["password"]),
+            hasher=context.hasher,
+            clock=context.clock,
+        )
 
     token, who = await in_thread(work)
     response = reply({"token": token, "user": who})
