@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import signal
 from typing import Any
 
@@ -73,6 +74,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 and all(s.ready.is_set() for s in engine.sessions.values())
             ):
                 print(f"ACTIVE web={engine.web_port} agi={engine.agi_port}", flush=True)
+                gc.freeze()  # as `cti run` and `cti node` do once started
                 return
             await asyncio.sleep(0.05)
 

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import signal
 import time
@@ -244,6 +245,7 @@ async def _engine_main(args: argparse.Namespace, settings: Any, redis: Any) -> N
     keys = Keys(args.prefix)
     node = EngineNode(redis, args.node_id, CrmSink(store), build, keys=keys, lease=lease)
     print(f"NODE {args.node_id} role=engine standby", flush=True)
+    gc.freeze()  # start-up objects live for the run: keep them out of full collections
     try:
         await node.run()
     finally:
