@@ -143,7 +143,7 @@ class Load:
             spec = CallerSpec(f"555{self.n:05d}", f"Load {self.n}", entry="queue:support",
                               patience=self.patience)  # fmt: skip
             self.placed[self.sim.place_call(spec)] = time.time()
-            await asyncio.sleep(1.0 / self.rate)
+            await asyncio.sleep(1.0 / self.rate)  # arrival pacing, not synchronization
 
     def wall(self, t: float) -> float:
         pbx = self.sim.pbx

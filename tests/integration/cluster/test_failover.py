@@ -163,9 +163,9 @@ async def test_redis_restart_under_load_loses_and_doubles_nothing(world: World) 
     load = kit.Load(w.sim, rate=4.0)
     async with asyncio.TaskGroup() as tg:
         placing = tg.create_task(load.run(6.0))
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(2.5)  # the scenario: Redis dies mid-load, not at the start
         w.redis_server.stop()
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # the outage itself
         w.redis_server.start()
         await placing
         counts = await settle(w, load)
