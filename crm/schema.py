@@ -20,17 +20,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from crm.types import UTCDateTime, json_column_type
+from crm.types import NAMING_CONVENTION, UTCDateTime, json_column_type
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 departments = Table(
     "departments",

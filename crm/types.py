@@ -31,6 +31,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# One naming convention for every table in the CRM's database (the CRM's own and the
+# recordings part's), so constraint names are predictable for migrations on both engines.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 def json_column_type() -> Any:
     # none_as_null: a Python None must be SQL NULL so COALESCE can fill stub rows later.
     return JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")

@@ -21,16 +21,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from crm.types import json_column_type
+from crm.types import NAMING_CONVENTION, json_column_type
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 rec_calls = Table(
     "rec_calls",
