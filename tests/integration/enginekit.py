@@ -37,6 +37,7 @@ class Rig:
     store: InteractionStore
     ended: list[ev.CallEnded]
     events: list[Any]
+    sql: Any = None
 
     def ended_ids(self) -> list[str]:
         return [e.call_id for e in self.ended]
@@ -82,10 +83,18 @@ async def rig(
     time_scale: float = 0.01,
     phones: list[AgentPhone] | None = None,
     settings: Settings | None = None,
+    prepare: Callable[[Any], None] | None = None,
+    engine_options: Callable[[Any, InteractionStore], dict[str, Any]] | None = None,
+    sounds: Callable[[Engine], dict[str, int]] | None = None,
 ) -> AsyncIterator[Rig]:
+    """Simulator + engine + SQLite CRM over real TCP. ``prepare(sql)`` seeds the CRM before
+    the engine starts, ``engine_options(sql, store)`` adds Engine keyword arguments (web
+    app, login, clock...), ``sounds(engine)`` installs extra prompts on the PBX."""
     settings = settings or settings_for(tmp)
     sql = make_engine(settings.database_url)
     create_schema(sql)
+    if prepare is not None:
+        prepare(sql)
     store = InteractionStore(sql)
     phones = phones or [
         AgentPhone(a.extension, answer_after=1.0, talk_time=5.0) for a in settings.agents
@@ -105,7 +114,10 @@ async def rig(
             settings = dataclasses.replace(
                 settings, asterisk=(dataclasses.replace(settings.asterisk[0], port=sim.ami_port),)
             )
-            engine = Engine(settings, CrmSink(store))
+            options = engine_options(sql, store) if engine_options is not None else {}
+            engine = Engine(settings, CrmSink(store), **options)
+            if sounds is not None:
+                sim.install_sounds(sounds(engine))
             # Short, still jittered backoff: tests must not wait out production delays.
             for s in engine.sessions.values():
                 s._backoff_factory = lambda: backoff(0.02, 2.0, 0.2)
@@ -116,7 +128,7 @@ async def rig(
             async with engine:
                 sim.set_agi_target(sim.config.agi_host, engine.agi_port)
                 await engine.wait_ready(timeout=10)
-                yield Rig(engine, sim, store, ended, seen)
+                yield Rig(engine, sim, store, ended, seen, sql)
     finally:
         sql.dispose()
 

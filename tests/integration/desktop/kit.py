@@ -16,22 +16,18 @@ import aiohttp
 from agent_desktop import DESK
 from agent_desktop.service import Desk
 from crm.auth import create_user
-from crm.db import create_schema, make_engine
 from crm.model.customer import Customer
 from crm.model.ticket import TicketCategory
 from crm.services.customers import add_customer, make_phone
 from crm.services.tickets import open_ticket
 from crm.store import InteractionStore
 from crm.uow import UnitOfWork
-from cti.ami.session import backoff
-from cti.crm_sink import CrmSink
-from cti.demo import DEMO_PROMPTS
 from cti.engine import Engine
 from cti.settings import Settings
-from cti.simulator import AgentPhone, SimConfig, Simulator
+from cti.simulator import AgentPhone, Simulator
 from cti.web import make_app
 from cti.webauth import crm_authenticator
-from tests.integration.enginekit import settings_for, until
+from tests.integration.enginekit import rig, settings_for, until
 
 PASSWORD = "correct-horse-battery"
 
@@ -88,40 +84,18 @@ async def desk_rig(
 ) -> AsyncIterator[DeskRig]:
     settings = settings or settings_for(tmp)
     settings = dataclasses.replace(settings, web_port=0, web_secret="test-secret-" + "x" * 20)
-    sql = make_engine(settings.database_url)
-    create_schema(sql)
-    store = InteractionStore(sql)
-    phones = phones or [
-        AgentPhone(a.extension, answer_after=1.0, talk_time=5.0) for a in settings.agents
-    ]
-    cfg = SimConfig(
-        agents=phones,
+    async with rig(
+        tmp,
         time_scale=time_scale,
-        recordings_dir=tmp / "rec",
-        noanswer_to_hold=True,
-        auth_failure_delay=0.05,
-    )
-    cfg.sounds.update(DEMO_PROMPTS)
-    try:
-        async with Simulator(cfg) as sim:
-            settings = dataclasses.replace(
-                settings, asterisk=(dataclasses.replace(settings.asterisk[0], port=sim.ami_port),)
-            )
-            engine = Engine(
-                settings,
-                CrmSink(store),
-                web_app_factory=lambda e: make_app(e, crm_sql=sql),
-                authenticate=crm_authenticator(sql),
-                crm_store=store,
-            )
-            for s in engine.sessions.values():
-                s._backoff_factory = lambda: backoff(0.02, 2.0, 0.2)
-            async with engine:
-                sim.set_agi_target(sim.config.agi_host, engine.agi_port)
-                await engine.wait_ready(timeout=10)
-                yield DeskRig(engine, sim, sql, store)
-    finally:
-        sql.dispose()
+        phones=phones,
+        settings=settings,
+        engine_options=lambda sql, store: {
+            "web_app_factory": lambda e: make_app(e, crm_sql=sql),
+            "authenticate": crm_authenticator(sql),
+            "crm_store": store,
+        },
+    ) as r:
+        yield DeskRig(r.engine, r.sim, r.sql, r.store)
 
 
 async def login(session: aiohttp.ClientSession, base: str, username: str) -> None:
