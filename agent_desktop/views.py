@@ -25,7 +25,8 @@ from agent_desktop.texts import (
     pick,
     script_strings,
 )
-from agent_desktop.ws import DESK, _identity
+from agent_desktop.ws import DESK
+from cti.web import IDENTITY
 from cti.websession import Identity
 
 HERE = Path(__file__).parent
@@ -73,7 +74,7 @@ def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -
 
 
 def _who(request: web.Request) -> Identity:
-    identity = _identity(request)
+    identity = request.get(IDENTITY)
     if identity is None:  # the app's middleware redirects first; this is belt and braces
         raise web.HTTPFound(f"/login?next={request.path}")
     return identity

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -33,9 +31,9 @@ from agent_desktop.protocol import (
     parse,
 )
 from agent_desktop.service import WALLBOARD, Desk
-from cti import websession
-from cti.web import SECRET
-from cti.websession import COOKIE, Identity
+from cti.web import current_identity, session_still_valid
+from cti.websecurity import same_origin
+from cti.websession import Identity
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +41,18 @@ DESK: web.AppKey[Desk] = web.AppKey("agent_desk", Desk)
 Handler = Callable[[Command], Awaitable[dict[str, Any]]]
 
 
-def _identity(request: web.Request) -> Identity | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
-        return None
-    return websession.verify(token, request.app[SECRET], time.time())
+# An idle socket learns this often that its session was revoked (logout elsewhere,
+# deactivation, a new role or password) and is closed; any message checks at once.
+RECHECK_SECONDS = 2.0
+
+
+async def _identity(request: web.Request) -> Identity | None:
+    return await current_identity(request)
 
 
 def _same_origin(request: web.Request) -> bool:
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return True  # not a browser (browsers always send Origin on a websocket)
-    return urlsplit(origin).netloc == request.host
+    # Browsers always send Origin on a websocket; a client without one is not a browser.
+    return same_origin(request) is not False
 
 
 def _problem(status: int, title: str) -> web.Response:
@@ -75,8 +73,6 @@ async def _serve(
     still_allowed: Callable[[Identity], bool],
 ) -> web.StreamResponse:
     desk = request.app[DESK]
-    token = request.cookies.get(COOKIE, "")
-    secret = request.app[SECRET]
     # aiohttp itself refuses bigger frames and closes with 1009 (message too big).
     ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE, heartbeat=30.0)
     await ws.prepare(request)
@@ -85,7 +81,7 @@ async def _serve(
     async def on_text(text: str) -> None:
         rid: Any = None
         try:
-            now_identity = websession.verify(token, secret, time.time())
+            now_identity = await session_still_valid(request, identity)
             if now_identity is None or not still_allowed(now_identity):
                 raise Refused("unauthorized", "the session has ended; log in again")
             cmd = parse(text, schema)
@@ -105,7 +101,24 @@ async def _serve(
             if exc.code == "unauthorized":
                 await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"unauthorized")
 
+    async def watch() -> None:
+        while not ws.closed:
+            await asyncio.sleep(RECHECK_SECONDS)
+            now_identity = await session_still_valid(request, identity)
+            if now_identity is None or not still_allowed(now_identity):
+                log.info("session ended; desk socket closed", extra={"user": identity.username})
+                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"unauthorized")
+                return
+
     async def read(c: Connection) -> None:
+        watcher = asyncio.create_task(watch(), name=f"ws-session-{identity.username}")
+        try:
+            await _read(c)
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+
+    async def _read(c: Connection) -> None:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 await on_text(msg.data)
@@ -126,7 +139,7 @@ async def _serve(
 
 async def desk_ws(request: web.Request) -> web.StreamResponse:
     desk = request.app[DESK]
-    identity = _identity(request)
+    identity = await _identity(request)
     if identity is None:
         return _problem(401, "Unauthorized")
     if not _same_origin(request):
@@ -154,7 +167,7 @@ async def desk_ws(request: web.Request) -> web.StreamResponse:
 
 async def wallboard_ws(request: web.Request) -> web.StreamResponse:
     desk = request.app[DESK]
-    identity = _identity(request)
+    identity = await _identity(request)
     if identity is None:
         return _problem(401, "Unauthorized")
     if not _same_origin(request):

@@ -139,3 +139,42 @@ def user_for_token(uow: UnitOfWork, token: str) -> User:
 def logout(uow: UnitOfWork, token: str, actor: str) -> None:
     uow.connection.execute(delete(auth_tokens).where(auth_tokens.c.token_hash == _digest(token)))
     uow.audit(actor, "auth.logout", "user", actor)
+
+
+def revoke_tokens(uow: UnitOfWork, user: User) -> int:
+    """End every session and bearer token of ``user`` (web sessions hold one of these)."""
+    result = uow.connection.execute(delete(auth_tokens).where(auth_tokens.c.user_id == user.id))
+    return result.rowcount or 0
+
+
+def update_user(
+    uow: UnitOfWork,
+    username: str,
+    *,
+    actor: str,
+    active: bool | None = None,
+    role: Role | str | None = None,
+    password: str | None = None,
+    hasher: PasswordHasher | None = None,
+) -> User:
+    """Deactivate, change the role or set a new password; any of these ends the user's
+    sessions at once (their tokens are deleted, and every session is checked against its
+    token on each request). Audited with old and new values (never the password)."""
+    user = uow.users.by_username(username)
+    if user is None:
+        raise LookupError(f"no user {username!r}")
+    changes: dict[str, object] = {}
+    if active is not None and active != user.active:
+        changes["active"] = {"old": user.active, "new": active}
+        user.active = active
+    if role is not None and Role(role) != user.role:
+        changes["role"] = {"old": user.role.value, "new": Role(role).value}
+        user.role = Role(role)
+    if password is not None:
+        user.password_hash = hash_password(password, hasher)
+        changes["password"] = "changed"
+    if changes:
+        uow.users.save(user)
+        revoke_tokens(uow, user)
+        uow.audit(actor, "user.update", "user", username, changes)
+    return user

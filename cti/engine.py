@@ -220,7 +220,14 @@ class Engine:
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, self.settings.web_host, self.settings.web_port)
+        from cti.web import ssl_context
+
+        site = web.TCPSite(
+            runner,
+            self.settings.web_host,
+            self.settings.web_port,
+            ssl_context=ssl_context(self.settings),
+        )
         await site.start()
         self.web_runner = runner
         addresses = runner.addresses  # the bound (host, port), also for port 0

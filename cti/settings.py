@@ -6,9 +6,11 @@ Secrets are never in the dataclasses' repr, and may be given by environment vari
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cti.ami.session import AmiSettings
 from cti.yamlsource import ConfigError, Located, load_yaml
@@ -53,6 +55,13 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_secret: str = field(default="", repr=False)
+    # TLS: PEM certificate chain and key; both or neither (see deploy/README.md).
+    web_tls_cert: str | None = None
+    web_tls_key: str | None = None
+    # Addresses/networks of reverse proxies whose X-Forwarded-For/-Proto are believed.
+    web_trusted_proxies: tuple[str, ...] = ()
+    web_session_hours: float = 12.0
+    web_session_store: str = "memory"  # or "redis" (needs redis.url): shared by web nodes
     journal_path: str = "var/journal.jsonl"
     recordings_dir: str = "var/recordings"
     wrap_up_seconds: float = 10.0
@@ -113,6 +122,40 @@ def _asterisk(item: Located, index: int) -> AmiSettings:
         if item.get("action_timeout")
         else 10.0,
     )
+
+
+def _web_security(web: Located | None, path: Any) -> dict[str, Any]:
+    if web is None:
+        return {}
+    web.keys_within(
+        {"host", "port", "secret", "secret_env", "tls_cert", "tls_key", "trusted_proxies",
+         "session_hours", "session_store"}
+    )  # fmt: skip
+    out: dict[str, Any] = {}
+    cert, key = web.get("tls_cert"), web.get("tls_key")
+    if (cert is None) != (key is None):
+        raise web.error("give both tls_cert and tls_key, or neither")
+    if cert is not None and key is not None:
+        out["web_tls_cert"], out["web_tls_key"] = path(cert), path(key)
+    proxies = web.get("trusted_proxies")
+    if proxies is not None:
+        nets = []
+        for item in proxies.list():
+            try:
+                ipaddress.ip_network(item.str(), strict=False)
+            except ValueError:
+                raise item.error("not an IP address or network") from None
+            nets.append(item.str())
+        out["web_trusted_proxies"] = tuple(nets)
+    hours = web.get("session_hours")
+    if hours is not None:
+        out["web_session_hours"] = hours.float(0.1)
+    store = web.get("session_store")
+    if store is not None:
+        if store.str() not in ("memory", "redis"):
+            raise store.error("session_store is memory or redis")
+        out["web_session_store"] = store.str()
+    return out
 
 
 def parse_settings(root: Located, base: Path) -> Settings:
@@ -186,8 +229,8 @@ def parse_settings(root: Located, base: Path) -> Settings:
         dialplan.keys_within({"hold_context", "connect_context", "agent_context", "agent_variable"})
         dp = DialplanConfig(**{k: v.str() for k, v in dialplan.items()})
 
-    def path(key: str, default: str) -> str:
-        item = root.get(key)
+    def path(key: str | Located, default: str = "") -> str:
+        item = root.get(key) if isinstance(key, str) else key
         value = item.str() if item else default
         return value if os.path.isabs(value) else str(base / value)
 
@@ -210,6 +253,7 @@ def parse_settings(root: Located, base: Path) -> Settings:
         web_host=web.req("host").str() if web else "127.0.0.1",
         web_port=web.req("port").int(0, 65535) if web else 8080,
         web_secret=_secret(web, "secret") if web else "",
+        **_web_security(web, path),
         journal_path=path("journal", "var/journal.jsonl"),
         recordings_dir=path("recordings_dir", "var/recordings"),
         wrap_up_seconds=root.get("wrap_up_seconds").float(0)

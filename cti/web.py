@@ -8,28 +8,57 @@ CSRF token bound to the session cookie; Jinja2 autoescapes everything it renders
 from __future__ import annotations
 
 import hmac
-import secrets
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
+from aiohttp_session import STORAGE_KEY, get_session, new_session, session_middleware
 
 from cti import websession
+from cti.websecurity import (
+    CSRF_TOKEN,
+    csrf_middleware,
+    forwarded_middleware,
+    safe_next,
+    same_origin,
+    secure_cookies,
+)
 from cti.websession import COOKIE, Identity
 
 if TYPE_CHECKING:
     from cti.engine import Engine
 
-Authenticator = Callable[[str, str], Awaitable[Identity | None]]
+# (username, password, client address) -> the user, None for a wrong password, or
+# LoginRefused when throttled or busy.
+Authenticator = Callable[[str, str, str], Awaitable[Identity | None]]
+# The session's user as the database sees them now, or None once revoked.
+Revalidator = Callable[[Identity], Awaitable[Identity | None]]
+TokenEnder = Callable[[Identity], Awaitable[None]]
+
+
+class LoginRefused(Exception):
+    """A login refused before the password was checked: throttled (429) or busy (503)."""
+
+    def __init__(self, status: int, key: str, retry_after: int) -> None:
+        super().__init__(key)
+        self.status, self.key, self.retry_after = status, key, retry_after
+
 
 TEXT = {
     "title": ("CTI 呼叫中心引擎", "CTI call-center engine"),
     "login": ("登录", "Log in"),
     "logout": ("退出", "Log out"),
     "login_failed": ("用户名或密码错误", "Wrong username or password"),
+    "throttled": (
+        "登录失败次数过多，请在 {n} 秒后再试",
+        "Too many failed logins; try again in {n} seconds",
+    ),
+    "busy": ("登录人数过多，请稍后再试", "Too many logins at once; try again in a moment"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "links": ("Asterisk 连接", "Asterisk links"),
@@ -64,7 +93,9 @@ AUTH: web.AppKey[Authenticator | None] = web.AppKey("authenticate")
 SECRET: web.AppKey[str] = web.AppKey("secret")
 JINJA: web.AppKey[jinja2.Environment] = web.AppKey("jinja")
 IDENTITY: web.RequestKey[Identity] = web.RequestKey("identity", Identity)
-# /api/ belongs to the CRM REST API, which checks bearer tokens (or the crm_token cookie
+REVALIDATE: web.AppKey[Revalidator | None] = web.AppKey("revalidate")
+END_TOKEN: web.AppKey[TokenEnder | None] = web.AppKey("end_token")
+# /api/ belongs to the CRM REST API, which checks bearer tokens (or the browser session
 # set at login) and roles per route itself.
 PUBLIC = ("/health", "/login", "/static/", "/api/")
 
@@ -93,87 +124,137 @@ def render(request: web.Request, template: str, **ctx: Any) -> web.Response:
     return resp
 
 
-def current_identity(request: web.Request) -> Identity | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
+async def current_identity(request: web.Request, *, revalidate: bool = True) -> Identity | None:
+    """The session's user; a session whose CRM token was revoked (logout elsewhere,
+    deactivation, a new role or password) is ended here, on its next request."""
+    if COOKIE not in request.cookies:
         return None
-    return websession.verify(token, request.app[SECRET], time.time())
+    session = await get_session(request)
+    identity = websession.from_session(session)
+    if identity is None:
+        return None
+    check = request.config_dict.get(REVALIDATE)
+    if revalidate and check is not None and identity.api_token:
+        fresh = await check(identity)
+        if fresh is None or fresh.roles != identity.roles:
+            session.invalidate()
+            return None
+    request[CSRF_TOKEN] = str(session.get("csrf", ""))
+    return identity
+
+
+async def session_still_valid(request: web.Request, identity: Identity) -> Identity | None:
+    """For long-lived requests (websockets): is the session still in the store, and its
+    token still live? Reads the store afresh, not the copy loaded at the handshake."""
+    storage = request[STORAGE_KEY]
+    session = await storage.load_session(request)
+    now = websession.from_session(session)
+    if now is None or now.username != identity.username:
+        return None
+    check = request.config_dict.get(REVALIDATE)
+    if check is not None and now.api_token:
+        fresh = await check(now)
+        if fresh is None or fresh.roles != now.roles:
+            return None
+    return now
+
+
+def _wants_json(request: web.Request) -> bool:
+    return request.path.endswith(".json") or request.headers.get("Accept", "").startswith(
+        "application/json"
+    )
 
 
 @web.middleware
 async def auth_middleware(
     request: web.Request, handler: Callable[..., Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
+    if request.path.startswith("/api/"):
+        # The CRM API checks the session's token itself (bearer header first).
+        identity = await current_identity(request, revalidate=False)
+        if identity is not None and identity.api_token:
+            from crm.api.context import SESSION_TOKEN
+
+            request[SESSION_TOKEN] = identity.api_token
+        return await handler(request)
     if request.path.startswith(PUBLIC) or request.path in PUBLIC:
         return await handler(request)
-    identity = current_identity(request)
+    identity = await current_identity(request)
     if identity is None:
-        if request.path.endswith(".json") or request.headers.get("Accept", "").startswith(
-            "application/json"
-        ):
+        if _wants_json(request):
             return web.json_response(
                 {"type": "about:blank", "title": "Unauthorized", "status": 401},
                 status=401,
                 content_type="application/problem+json",
             )
-        raise web.HTTPFound(f"/login?next={request.path}")
+        raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='/')}")
     request[IDENTITY] = identity
     return await handler(request)
 
 
 def csrf_for(request: web.Request) -> str:
-    seed = request.cookies.get("cti_csrf_seed", "")
-    return hmac.new(request.app[SECRET].encode(), seed.encode(), "sha256").hexdigest()
+    """The session's CSRF token, for forms and the pages' JSON posts."""
+    return request.get(CSRF_TOKEN, "")
+
+
+def _login_token(request: web.Request, bucket: int) -> str:
+    msg = f"login|{bucket}".encode()
+    return hmac.new(request.app[SECRET].encode(), msg, "sha256").hexdigest()
 
 
 async def login_page(request: web.Request) -> web.Response:
-    seed = request.cookies.get("cti_csrf_seed") or secrets.token_urlsafe(16)
-    token = hmac.new(request.app[SECRET].encode(), seed.encode(), "sha256").hexdigest()
-    nxt = request.query.get("next", "/")
-    resp = render(
+    # No session exists before login, so the form's token is a signed hour stamp; a forged
+    # cross-site login is stopped by the Origin check in login_post.
+    return render(
         request,
         "login.html",
-        csrf=token,
-        next=nxt if nxt.startswith("/") else "/",
+        csrf=_login_token(request, int(time.time() // 3600)),
+        next=safe_next(request.query.get("next", "/")),
         error=bool(request.query.get("error")),
     )
-    resp.set_cookie("cti_csrf_seed", seed, httponly=True, samesite="Strict")
+
+
+def _login_refused(request: web.Request, status: int, key: str, retry_after: int) -> web.Response:
+    resp = render(request, "login.html", csrf=_login_token(request, int(time.time() // 3600)),
+                  next="/", error=False, refusal=key, retry_after=retry_after)  # fmt: skip
+    resp.set_status(status)
+    resp.headers["Retry-After"] = str(retry_after)
     return resp
 
 
-async def login_post(request: web.Request) -> web.Response:
+async def login_post(request: web.Request) -> web.StreamResponse:
+    if same_origin(request) is False:
+        raise web.HTTPForbidden(text="cross-site login refused")
     form = await request.post()
-    if not hmac.compare_digest(str(form.get("csrf", "")), csrf_for(request)):
+    sent, hour = str(form.get("csrf", "")), int(time.time() // 3600)
+    if not any(hmac.compare_digest(sent, _login_token(request, b)) for b in (hour, hour - 1)):
         raise web.HTTPForbidden(text="CSRF token missing or wrong")
     authenticate = request.app[AUTH]
     identity = None
     if authenticate is not None:
-        identity = await authenticate(
-            str(form.get("username", ""))[:128], str(form.get("password", ""))[:1024]
-        )
+        try:
+            identity = await authenticate(
+                str(form.get("username", ""))[:128],
+                str(form.get("password", ""))[:1024],
+                request.remote or "",
+            )
+        except LoginRefused as refused:
+            return _login_refused(request, refused.status, refused.key, refused.retry_after)
     if identity is None:
         raise web.HTTPFound("/login?error=1")
-    nxt = str(form.get("next", "/"))
-    resp = web.HTTPFound(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/")
-    resp.set_cookie(
-        COOKIE,
-        websession.sign(identity, request.app[SECRET], time.time()),
-        httponly=True,
-        samesite="Strict",
-        secure=request.secure,
-    )
-    if identity.api_token:
-        resp.set_cookie(
-            "crm_token", identity.api_token, httponly=True, samesite="Strict", secure=request.secure
-        )
-    raise resp
+    session = await new_session(request)  # a fresh key: no session fixation
+    websession.to_session(session, identity)
+    raise web.HTTPFound(safe_next(str(form.get("next", "/"))))
 
 
 async def logout(request: web.Request) -> web.Response:
-    resp = web.HTTPFound("/login")
-    resp.del_cookie(COOKIE)
-    resp.del_cookie("crm_token")
-    raise resp
+    identity = await current_identity(request, revalidate=False)
+    if identity is not None:
+        (await get_session(request)).invalidate()
+        end = request.app.get(END_TOKEN)
+        if end is not None and identity.api_token:
+            await end(identity)
+    raise web.HTTPFound("/login")
 
 
 async def health(request: web.Request) -> web.Response:
@@ -234,10 +315,29 @@ async def calls_json(request: web.Request) -> web.Response:
 def make_app(
     engine: Engine, authenticate: Authenticator | None = None, crm_sql: Any = None
 ) -> web.Application:
-    app = web.Application(middlewares=[auth_middleware], client_max_size=1 << 20)
+    settings = engine.settings
+    lifetime = int(settings.web_session_hours * 3600)
+    storage = websession.make_storage(settings.web_session_store, lifetime, settings.redis_url)
+    app = web.Application(
+        middlewares=[
+            forwarded_middleware(settings.web_trusted_proxies),
+            secure_cookies,
+            session_middleware(storage),
+            auth_middleware,
+            csrf_middleware,
+        ],
+        client_max_size=1 << 20,
+    )
     app[ENGINE] = engine
-    app[AUTH] = authenticate if authenticate is not None else getattr(engine, "authenticate", None)
-    app[SECRET] = engine.settings.web_secret or websession.new_secret()
+    if authenticate is None:
+        authenticate = getattr(engine, "authenticate", None)
+    app[AUTH] = authenticate
+    app[REVALIDATE] = getattr(authenticate, "revalidate", None)
+    app[END_TOKEN] = getattr(authenticate, "end_token", None)
+    app[SECRET] = settings.web_secret or websession.new_secret()
+    redis = getattr(storage, "_redis", None)
+    if redis is not None:
+        app.on_cleanup.append(lambda _app: redis.aclose())
     app[JINJA] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
     )
@@ -259,8 +359,18 @@ def make_app(
     if crm_sql is not None:
         from crm.api.app import setup_crm_api
 
-        setup_crm_api(app, engine=crm_sql)
+        setup_crm_api(app, engine=crm_sql, gate=getattr(authenticate, "gate", None))
     import agent_desktop  # agent desktop and wallboard: pages, websockets, bus subscription
 
     agent_desktop.setup(app, engine, crm_sql)
     return app
+
+
+def ssl_context(settings: Any) -> ssl.SSLContext | None:
+    """The TLS context for ``web.tls_cert``/``web.tls_key``, or None for plain HTTP."""
+    if not settings.web_tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(settings.web_tls_cert, settings.web_tls_key)
+    return context

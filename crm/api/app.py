@@ -12,6 +12,7 @@ from crm.api.context import CRM, CrmContext, authenticate
 from crm.api.openapi import _SELF, PREFIX_KEY
 from crm.api.problems import problem_middleware
 from crm.api.routes import ROUTES, Handler, Route
+from crm.login import LoginGate
 from crm.phone import NumberPlan
 from crm.uow import Clock, utc_now
 
@@ -38,6 +39,7 @@ def crm_api(
     plan: NumberPlan | None = None,
     prefix: str = "/api",
     upload_limit: int = 10 * 1024 * 1024,
+    gate: LoginGate | None = None,
 ) -> web.Application:
     """A sub-application; mount it with ``app.add_subapp(prefix, crm_api(engine))``."""
     app = web.Application(middlewares=[problem_middleware], client_max_size=20 * 1024 * 1024)
@@ -47,6 +49,7 @@ def crm_api(
         hasher=hasher or PasswordHasher(),
         plan=plan or NumberPlan(),
         upload_limit=upload_limit,
+        gate=gate or LoginGate(engine, hasher=hasher, clock=clock),
     )
     app[PREFIX_KEY] = prefix
     for route in ALL_ROUTES:

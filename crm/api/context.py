@@ -15,12 +15,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from crm.auth import AuthError, user_for_token
+from crm.jsonbody import parse_object
+from crm.login import LoginGate
 from crm.model.organization import Permission, User
 from crm.phone import NumberPlan
 from crm.uow import Clock, UnitOfWork
 
 T = TypeVar("T")
-TOKEN_COOKIE = "crm_token"
 
 
 @dataclass
@@ -30,6 +31,7 @@ class CrmContext:
     hasher: PasswordHasher
     plan: NumberPlan
     upload_limit: int = 10 * 1024 * 1024  # bytes; a larger customer file is refused (413)
+    gate: LoginGate | None = None  # shared with the web login form: one throttle
 
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.engine, clock=self.clock, write=write)
@@ -37,6 +39,9 @@ class CrmContext:
 
 CRM = web.AppKey("crm", CrmContext)
 USER = web.RequestKey("crm_user", User)
+# Set by the web app for a request that carries a browser session: that session's token.
+# (The web app has checked the session's CSRF token and origin before a write.)
+SESSION_TOKEN = web.RequestKey("crm_session_token", str)
 
 
 def ctx(request: web.Request) -> CrmContext:
@@ -60,7 +65,7 @@ def bearer_token(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
-    return request.cookies.get(TOKEN_COOKIE)
+    return request.get(SESSION_TOKEN) or None
 
 
 async def authenticate(request: web.Request, permission: Permission | None) -> User:
@@ -111,13 +116,7 @@ def reply(value: Any, status: int = 200) -> web.Response:
 
 
 async def body(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except json.JSONDecodeError as error:
-        raise ValueError(f"the body is not JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise ValueError("the body must be a JSON object")
-    return data
+    return parse_object(await request.read())
 
 
 # Row ids are 64-bit in both databases; a larger number is a client error, not a 500

@@ -10,6 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from crm.auth import AuthError
+from crm.jsonbody import BadBody
+from crm.login import Busy, Throttled
 from crm.model.announcement import AnnouncementError, AnnouncementNotFound
 from crm.model.customer import ArchiveLocked, CustomerNotFound
 from crm.model.followup import FollowUpError, FollowUpNotFound
@@ -31,7 +33,9 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
     body = {"type": "about:blank", "title": title, "status": status, **extra}
     if detail:
         body["detail"] = detail
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
     return web.Response(
         status=status,
         text=json.dumps(body, ensure_ascii=False),
@@ -77,8 +81,15 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             error.reason,
             error.text if error.text != (f"{error.status}: {error.reason}") else None,
         )
+    except Throttled as error:
+        return problem(429, "Too Many Requests", str(error), retry_after=error.retry_after)
+    except Busy as error:
+        return problem(503, "Service Unavailable", str(error), retry_after=error.retry_after)
     except AuthError as error:
         return problem(401, "Unauthorized", str(error))
+    except BadBody as error:
+        return problem(error.status, "Bad Request" if error.status == 400 else "Too Large",
+                       str(error))  # fmt: skip
     except Forbidden as error:
         return problem(403, "Forbidden", str(error))
     except KeyError as error:  # before LookupError, its parent: a missing input field

@@ -36,6 +36,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/me", people.get_me, None, "The logged-in user"),
     Route("GET", "/users", people.get_users, P.USER_ADMIN, "List users"),
     Route("POST", "/users", people.post_user, P.USER_ADMIN, "Create a user"),
+    Route(
+        "PATCH",
+        "/users/{username}",
+        people.patch_user,
+        P.USER_ADMIN,
+        "Deactivate ({active: false}), change role or password; ends the user's sessions",
+    ),
     Route("GET", "/departments", people.get_departments, P.TICKET_READ, "List departments"),
     Route("POST", "/departments", people.post_department, P.ORG_WRITE, "Add a department"),
     Route(
