@@ -39,10 +39,8 @@ async def log_in(page: Page, base: str, username: str, next_path: str) -> None:
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", PASSWORD)
     await page.click("button[type=submit], input[type=submit]")
-    path = next_path.split("?", 1)[0]
-    await page.wait_for_url(f"**{path}")
-    if path != next_path:  # the login keeps the path only; come back with the query
-        await page.goto(f"{base}{next_path}")
+    # The login sends the browser back to the page it came from, query included.
+    await page.wait_for_url(f"{base}{next_path}")
 
 
 async def screenshot(page: Page, tmp: Path, name: str) -> Path:
