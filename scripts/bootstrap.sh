@@ -16,6 +16,7 @@ if [ "$mode" = test ]; then
   want_cmd redis-server redis-server
   want_cmd espeak-ng espeak-ng
   want_cmd sox sox
+  want_cmd openssl openssl  # self-signed certificates for the TLS tests
   # End-to-end tests drive Debian's Chromium through Playwright (never a downloaded browser);
   # the CJK fonts make Chinese pages render (and screenshot) as users see them.
   want_cmd chromium chromium
