@@ -31,6 +31,7 @@ from agent_desktop.protocol import (
     parse,
 )
 from agent_desktop.service import WALLBOARD, Desk
+from cti.roles import WS_COMMANDS, may
 from cti.web import current_identity, session_still_valid
 from cti.websecurity import same_origin
 from cti.websession import Identity
@@ -73,6 +74,7 @@ async def _serve(
     still_allowed: Callable[[Identity], bool],
 ) -> web.StreamResponse:
     desk = request.app[DESK]
+    surface = request.match_info.route.resource.canonical  # type: ignore[union-attr]
     # aiohttp itself refuses bigger frames and closes with 1009 (message too big).
     ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE, heartbeat=30.0)
     await ws.prepare(request)
@@ -86,6 +88,9 @@ async def _serve(
                 raise Refused("unauthorized", "the session has ended; log in again")
             cmd = parse(text, schema)
             rid = cmd.request_id
+            need = WS_COMMANDS[surface].get(cmd.type)
+            if need is None or not may(now_identity.roles, need):
+                raise Refused("forbidden", "your role may not send this")
             result = await handle(cmd)
             conn.send({"type": "result", "id": rid, "ok": True, **result})
         except Refused as exc:

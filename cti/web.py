@@ -19,11 +19,12 @@ import jinja2
 from aiohttp import web
 from aiohttp_session import STORAGE_KEY, get_session, new_session, session_middleware
 
-from cti import websession
+from cti import roles, websession
 from cti.websecurity import (
     CSRF_TOKEN,
     csrf_middleware,
     forwarded_middleware,
+    refuse,
     safe_next,
     same_origin,
     secure_cookies,
@@ -59,6 +60,11 @@ TEXT = {
         "Too many failed logins; try again in {n} seconds",
     ),
     "busy": ("登录人数过多，请稍后再试", "Too many logins at once; try again in a moment"),
+    "forbidden": ("无权访问", "Not allowed"),
+    "forbidden_detail": (
+        "您的角色无权使用此页面或操作。",
+        "Your role may not use this page or action.",
+    ),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "links": ("Asterisk 连接", "Asterisk links"),
@@ -95,9 +101,8 @@ JINJA: web.AppKey[jinja2.Environment] = web.AppKey("jinja")
 IDENTITY: web.RequestKey[Identity] = web.RequestKey("identity", Identity)
 REVALIDATE: web.AppKey[Revalidator | None] = web.AppKey("revalidate")
 END_TOKEN: web.AppKey[TokenEnder | None] = web.AppKey("end_token")
-# /api/ belongs to the CRM REST API, which checks bearer tokens (or the browser session
-# set at login) and roles per route itself.
-PUBLIC = ("/health", "/login", "/static/", "/api/")
+# Who may open what: cti/roles.py. /api/ belongs to the CRM REST API, which checks
+# bearer tokens (or the browser session) and roles per route itself.
 
 
 def _lang(request: web.Request) -> str:
@@ -111,6 +116,7 @@ def render(request: web.Request, template: str, **ctx: Any) -> web.Response:
         lang=lang,
         t=lambda key: TEXT.get(key, (key, key))[0 if lang == "zh" else 1],
         user=request.get(IDENTITY),
+        csrf=ctx.get("csrf") or csrf_for(request),
     )
     resp = web.Response(
         text=request.app[JINJA].get_template(template).render(**ctx), content_type="text/html"
@@ -177,7 +183,9 @@ async def auth_middleware(
 
             request[SESSION_TOKEN] = identity.api_token
         return await handler(request)
-    if request.path.startswith(PUBLIC) or request.path in PUBLIC:
+    resource = request.match_info.route.resource
+    need = None if resource is None else roles.need_for(request.method, resource.canonical)
+    if need is roles.Access.PUBLIC:
         return await handler(request)
     identity = await current_identity(request)
     if identity is None:
@@ -189,6 +197,13 @@ async def auth_middleware(
             )
         raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='/')}")
     request[IDENTITY] = identity
+    if resource is not None and (need is None or not roles.may(identity.roles, need)):
+        # Not in the role table: refused (deny by default), like a role without the right.
+        if _wants_json(request) or request.method != "GET":
+            return refuse(403, "Forbidden: your role may not use this")
+        page = render(request, "refused.html")
+        page.set_status(403)
+        return page
     return await handler(request)
 
 
@@ -280,10 +295,12 @@ async def status_page(request: web.Request) -> web.Response:
         s.name: (s.label_zh if zh else s.label_en) or s.name for s in engine.settings.services
     }
     agents = {a.extension: a.name for a in engine.settings.agents}
+    # Least privilege: who is calling is for supervisors; other roles see the traffic only.
+    shown = roles.may(request[IDENTITY].roles, roles.P.LIVE_CALLERS)
     calls = [
         {
-            "caller_number": c.caller_number,
-            "caller_name": c.caller_name,
+            "caller_number": c.caller_number if shown else "—",
+            "caller_name": c.caller_name if shown else "—",
             "state": c.state.value,
             "service": services.get(c.service, c.service),
             "agent": agents.get(c.answered_by or "", c.answered_by),
@@ -363,6 +380,9 @@ def make_app(
     import agent_desktop  # agent desktop and wallboard: pages, websockets, bus subscription
 
     agent_desktop.setup(app, engine, crm_sql)
+    missing = roles.unlisted(app)
+    if missing:
+        raise RuntimeError(f"routes missing from the role table (cti/roles.py): {missing}")
     return app
 
 

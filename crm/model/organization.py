@@ -53,16 +53,50 @@ class Permission(StrEnum):
     ORG_WRITE = "org.write"
     USER_ADMIN = "user.admin"
     AUDIT_READ = "audit.read"
+    # The web surfaces (pages, websockets); cti/roles.py maps every route to one of these.
+    STATUS_VIEW = "status.view"  # the status page: links, counts
+    LIVE_CALLERS = "calls.live_callers"  # live callers' numbers and names, /calls.json
+    DESK_USE = "desk.use"  # the agent desktop and its websocket
+    WALLBOARD_VIEW = "wallboard.view"  # the wallboard, its websocket and commands
+    ROUTING_VIEW = "routing.view"  # agent and queue lists
+    AGENT_STATE = "routing.agent_state"  # an agent's own state; supervisors anyone's
+    ROUTING_RELOAD = "routing.reload"
+    CALLBACK_REQUEST = "routing.callback"
+    RECORDINGS_VIEW = "recordings.view"  # agents: their own calls only
+    RECORDING_PAUSE = "recordings.pause"  # the desk's pause/resume of a live recording
+    RECORDING_HOLD = "recordings.hold"  # legal hold
+    QA_SCORE = "qa.score"
+    QA_AMEND = "qa.amend"
+    QA_SCORES_VIEW = "qa.scores"  # agents: their own scores only
+    QA_CALIBRATE = "qa.calibrate"
 
 
 P = Permission
 _READ = {P.CUSTOMER_READ, P.TICKET_READ, P.ANNOUNCEMENT_READ, P.KB_READ, P.INTERACTION_READ}
+# The one role table: what each role may do, on every surface (the CRM API's routes in
+# crm/api/routes.py, pages and websocket commands in cti/roles.py name these permissions).
+# Least privilege: live callers' numbers only for supervisors; department staff read
+# tickets of their own department's subtree only (enforced in crm/api/work.py).
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.AGENT: frozenset(_READ | {P.CUSTOMER_WRITE, P.TICKET_WRITE, P.INTERACTION_WRITE}),
-    Role.DEPARTMENT_STAFF: frozenset(_READ - {P.INTERACTION_READ} | {P.TICKET_WRITE}),
-    Role.QA: frozenset(_READ | {P.FOLLOWUP_WRITE, P.RECORDING_PLAY, P.REPORT_READ}),
+    Role.AGENT: frozenset(
+        _READ
+        | {P.CUSTOMER_WRITE, P.TICKET_WRITE, P.INTERACTION_WRITE}
+        | {P.STATUS_VIEW, P.DESK_USE, P.AGENT_STATE, P.RECORDINGS_VIEW, P.RECORDING_PAUSE}
+        | {P.QA_SCORES_VIEW}
+    ),
+    Role.DEPARTMENT_STAFF: frozenset(
+        _READ - {P.INTERACTION_READ} | {P.TICKET_WRITE, P.STATUS_VIEW}
+    ),
+    Role.QA: frozenset(
+        _READ
+        | {P.FOLLOWUP_WRITE, P.RECORDING_PLAY, P.REPORT_READ, P.STATUS_VIEW, P.RECORDINGS_VIEW}
+        | {P.QA_SCORE, P.QA_AMEND, P.QA_SCORES_VIEW, P.QA_CALIBRATE}
+    ),
     Role.SUPERVISOR: frozenset(
         _READ
+        | {P.STATUS_VIEW, P.LIVE_CALLERS, P.WALLBOARD_VIEW, P.ROUTING_VIEW, P.AGENT_STATE}
+        | {P.CALLBACK_REQUEST, P.RECORDINGS_VIEW, P.RECORDING_PAUSE, P.RECORDING_HOLD}
+        | {P.QA_AMEND, P.QA_SCORES_VIEW, P.QA_CALIBRATE}
         | {
             P.CUSTOMER_WRITE,
             P.CUSTOMER_IMPORT,

@@ -1,0 +1,127 @@
+"""Who may use which route and websocket command: the one table, shared by the code and
+the tests.
+
+The roles and what each may do are ``crm.model.organization.ROLE_PERMISSIONS``; this
+module names the permission every web route and websocket command needs. The CRM API's
+routes carry theirs in ``crm/api/routes.py`` (:func:`api_routes` lists them here too).
+The web app refuses (403) a logged-in user whose role lacks the permission, and refuses
+to start if any route it registered is missing from :data:`WEB_ROUTES`. Handlers still
+check what the table cannot know: whose call, whose evaluation, whose agent state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+from typing import Any
+
+from crm.model.organization import ROLE_PERMISSIONS, Role
+from crm.model.organization import Permission as P
+
+
+class Access(Enum):
+    PUBLIC = "public"  # no login (the login form, health; /metrics has its own token)
+    LOGGED_IN = "logged_in"  # any role
+
+
+Need = P | Access
+
+WEB_ROUTES: dict[tuple[str, str], Need] = {
+    ("GET", "/health"): Access.PUBLIC,
+    ("GET", "/login"): Access.PUBLIC,
+    ("POST", "/login"): Access.PUBLIC,
+    ("GET", "/metrics"): Access.PUBLIC,
+    ("GET", "/logout"): Access.LOGGED_IN,
+    ("GET", "/"): P.STATUS_VIEW,
+    ("GET", "/calls.json"): P.LIVE_CALLERS,
+    ("GET", "/routing/agents"): P.ROUTING_VIEW,
+    ("POST", "/routing/agents/{agent}/{command}"): P.AGENT_STATE,
+    ("GET", "/routing/queues"): P.ROUTING_VIEW,
+    ("POST", "/routing/reload"): P.ROUTING_RELOAD,
+    ("POST", "/routing/calls/{call}/callback"): P.CALLBACK_REQUEST,
+    ("GET", "/recordings"): P.RECORDINGS_VIEW,
+    ("GET", "/recordings/calls/{call_id}"): P.RECORDINGS_VIEW,
+    ("GET", "/recordings/audio/{segment_id}"): P.RECORDINGS_VIEW,
+    ("GET", "/recordings/files/{name}"): P.RECORDINGS_VIEW,
+    ("POST", "/recordings/calls/{call_id}/evaluations"): P.QA_SCORE,
+    ("PUT", "/recordings/evaluations/{evaluation_id}"): P.QA_SCORE,
+    ("POST", "/recordings/evaluations/{evaluation_id}/amend"): P.QA_AMEND,
+    ("GET", "/recordings/evaluations/{evaluation_id}/amendments"): P.QA_SCORES_VIEW,
+    ("GET", "/recordings/scores"): P.QA_SCORES_VIEW,
+    ("GET", "/recordings/calibration/{call_id}"): P.QA_CALIBRATE,
+    ("POST", "/recordings/calls/{call_id}/{action}"): P.RECORDING_PAUSE,
+    ("POST", "/recordings/calls/{call_id}/hold"): P.RECORDING_HOLD,
+    ("GET", "/desk"): P.DESK_USE,
+    ("GET", "/desk/ws"): P.DESK_USE,
+    ("GET", "/desk/static/{name}"): Access.LOGGED_IN,
+    ("GET", "/wallboard"): P.WALLBOARD_VIEW,
+    ("GET", "/wallboard/ws"): P.WALLBOARD_VIEW,
+    ("GET", "/wallboard/data.json"): P.WALLBOARD_VIEW,
+}
+
+# Websocket commands per socket (agent_desktop/protocol.py defines their schemas).
+WS_COMMANDS: dict[str, dict[str, P]] = {
+    "/desk/ws": {
+        name: P.DESK_USE
+        for name in (
+            "ping",
+            "login",
+            "ready",
+            "not_ready",
+            "logout",
+            "hangup",
+            "transfer",
+            "record",
+            "dial",
+            "customer_create",
+            "ticket_create",
+            "ticket_update",
+            "wrapup",
+            "dismiss",
+        )
+    },
+    "/wallboard/ws": {"ping": P.WALLBOARD_VIEW, "agent": P.WALLBOARD_VIEW},
+}
+
+
+_ROLE_NAMES = frozenset(r.value for r in Role)
+
+
+def may(roles: Iterable[str], need: Need) -> bool:
+    """May a user holding ``roles`` (None-free; anonymous is no roles) do ``need``?"""
+    if need is Access.PUBLIC:
+        return True
+    known = [Role(r) for r in roles if r in _ROLE_NAMES]
+    if need is Access.LOGGED_IN:
+        return bool(known)
+    return any(need in ROLE_PERMISSIONS[r] for r in known)
+
+
+def need_for(method: str, canonical: str) -> Need | None:
+    """The table's entry for a route (HEAD counts as GET); None if the route is missing."""
+    return WEB_ROUTES.get(("GET" if method == "HEAD" else method, canonical))
+
+
+def api_routes() -> list[tuple[str, str, Need]]:
+    """The CRM API's routes (under /api) with what they need, from crm/api/routes.py."""
+    from crm.api.app import ALL_ROUTES
+
+    out: list[tuple[str, str, Need]] = []
+    for r in ALL_ROUTES:
+        need: Need = Access.PUBLIC if r.public else (r.permission or Access.LOGGED_IN)
+        out.append((r.method, "/api" + r.path, need))
+    return out
+
+
+def unlisted(app: Any) -> list[tuple[str, str]]:
+    """Routes registered on ``app`` that neither table lists."""
+    api = {(method, path) for method, path, _ in api_routes()}
+    missing = []
+    for route in app.router.routes():
+        resource = route.resource
+        if resource is None or route.method == "HEAD" or not hasattr(resource, "canonical"):
+            continue
+        key = (route.method, resource.canonical)
+        if key not in api and need_for(*key) is None:
+            missing.append((route.method, resource.canonical))
+    return missing
