@@ -155,11 +155,13 @@ def update_user(
     active: bool | None = None,
     role: Role | str | None = None,
     password: str | None = None,
+    department_id: int | None = None,
     hasher: PasswordHasher | None = None,
 ) -> User:
     """Deactivate, change the role or set a new password; any of these ends the user's
     sessions at once (their tokens are deleted, and every session is checked against its
-    token on each request). Audited with old and new values (never the password)."""
+    token on each request). A new department applies from the next request (ticket scope
+    is read from the user's row). Audited with old and new values (never the password)."""
     user = uow.users.by_username(username)
     if user is None:
         raise LookupError(f"no user {username!r}")
@@ -173,8 +175,15 @@ def update_user(
     if password is not None:
         user.password_hash = hash_password(password, hasher)
         changes["password"] = "changed"
+    revoke = bool(changes)
+    if department_id is not None and department_id != user.department_id:
+        if uow.departments.get(department_id) is None:
+            raise LookupError(f"no department {department_id}")
+        changes["department_id"] = {"old": user.department_id, "new": department_id}
+        user.department_id = department_id
     if changes:
         uow.users.save(user)
-        revoke_tokens(uow, user)
+        if revoke:
+            revoke_tokens(uow, user)
         uow.audit(actor, "user.update", "user", username, changes)
     return user

@@ -88,9 +88,10 @@ async def patch_user(request: web.Request) -> web.Response:
     """Deactivate, change the role or the password; the user's sessions end at once."""
     data, context, who = await body(request), ctx(request), actor(request)
     username = request.match_info["username"]
-    active = data.get("active")
+    active, department = data.get("active"), data.get("department_id")
     if active is not None and not isinstance(active, bool):
         raise ValueError("active must be true or false")
+    department_id = None if department is None else as_id("department_id", str(department))
 
     def work() -> object:
         with context.uow() as uow:
@@ -101,6 +102,7 @@ async def patch_user(request: web.Request) -> web.Response:
                 active=active,
                 role=None if data.get("role") is None else str(data["role"]),
                 password=None if data.get("password") is None else str(data["password"]),
+                department_id=department_id,
                 hasher=context.hasher,
             )
             uow.commit()

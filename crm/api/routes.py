@@ -41,7 +41,8 @@ ROUTES: tuple[Route, ...] = (
         "/users/{username}",
         people.patch_user,
         P.USER_ADMIN,
-        "Deactivate ({active: false}), change role or password; ends the user's sessions",
+        "Deactivate ({active: false}), change role or password (each ends the user's "
+        "sessions at once), or move them to another department_id",
     ),
     Route("GET", "/departments", people.get_departments, P.TICKET_READ, "List departments"),
     Route("POST", "/departments", people.post_department, P.ORG_WRITE, "Add a department"),

@@ -20,6 +20,7 @@ from crm.api.context import (
     when,
 )
 from crm.model.interaction import InteractionRecord
+from crm.model.organization import Role, User
 from crm.model.ticket import TicketNotFound, TicketState
 from crm.services.announcements import change_announcement, create_announcement
 from crm.services.followups import record_followup_result
@@ -27,10 +28,28 @@ from crm.services.incidents import close_incident, link_tickets, open_incident
 from crm.services.knowledge import add_article, update_article
 from crm.services.tickets import change_ticket, open_ticket
 from crm.store import InteractionStore
+from crm.uow import UnitOfWork
+
+
+def _staff_scope(uow: UnitOfWork, who: User) -> list[int] | None:
+    """Department staff work their own department's tickets (and its sub-units') only;
+    None: every department (the other roles)."""
+    if who.role is not Role.DEPARTMENT_STAFF:
+        return None
+    return [] if who.department_id is None else uow.departments.subtree_ids(who.department_id)
+
+
+def _ticket_in_scope(uow: UnitOfWork, who: User, ticket_id: int) -> None:
+    scope = _staff_scope(uow, who)
+    if scope is None:
+        return
+    ticket = uow.tickets.get(ticket_id)
+    if ticket is None or ticket.department_id not in scope:
+        raise TicketNotFound(ticket_id)  # not theirs: as if it did not exist
 
 
 async def get_tickets(request: web.Request) -> web.Response:
-    q = request.query
+    q, who = request.query, user(request)
 
     def work() -> object:
         with ctx(request).uow(write=False) as uow:
@@ -40,6 +59,9 @@ async def get_tickets(request: web.Request) -> web.Response:
                 if department is None
                 else uow.departments.subtree_ids(as_id("department_id", department))
             )
+            mine = _staff_scope(uow, who)
+            if mine is not None:
+                scope = mine if scope is None else [d for d in scope if d in mine]
             return uow.tickets.find(
                 state=TicketState(q["state"]) if "state" in q else None,
                 customer_id=query_id(q, "customer_id"),
@@ -75,10 +97,11 @@ async def post_ticket(request: web.Request) -> web.Response:
 
 
 async def get_ticket(request: web.Request) -> web.Response:
-    ticket_id = path_int(request, "ticket_id")
+    ticket_id, who = path_int(request, "ticket_id"), user(request)
 
     def work() -> object:
         with ctx(request).uow(write=False) as uow:
+            _ticket_in_scope(uow, who, ticket_id)
             ticket = uow.tickets.get(ticket_id)
             if ticket is None:
                 raise TicketNotFound(ticket_id)
@@ -95,10 +118,11 @@ async def get_ticket(request: web.Request) -> web.Response:
 async def post_ticket_action(request: web.Request) -> web.Response:
     ticket_id, action = path_int(request, "ticket_id"), request.match_info["action"]
     data = await body(request) if request.can_read_body else {}
-    who = actor(request)
+    who, me = actor(request), user(request)
 
     def work() -> object:
         with ctx(request).uow() as uow:
+            _ticket_in_scope(uow, me, ticket_id)
             ticket = change_ticket(uow, ticket_id, action, who, **data)
             uow.commit()
             return ticket

@@ -170,6 +170,7 @@ async def test_followup_reopens_and_redispatches_through_the_api(api: Api) -> No
         },
     )
     tid = ticket["id"]
+    await api.call("PATCH", "/users/u_department_staff", json={"department_id": dept["id"]})
     await api.call("POST", f"/tickets/{tid}/actions/start", Role.DEPARTMENT_STAFF, json={})
     await api.call(
         "POST",
