@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from crm.jsonbody import BadBody, parse_object
 from cti import web as ctiweb
 from recordings import access
 from recordings.qa import EvaluationLocked, EvaluationNotFound
@@ -27,13 +28,12 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if request.content_length and request.content_length > 64 * 1024:
         raise web.HTTPRequestEntityTooLarge(max_size=64 * 1024,
                                             actual_size=request.content_length)
+    if not request.can_read_body:
+        return {}
     try:
-        body = await request.json() if request.can_read_body else {}
-    except ValueError:
-        raise web.HTTPBadRequest(text="body must be JSON") from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="body must be a JSON object")
-    return body
+        return parse_object(await request.read())
+    except BadBody as refused:
+        raise web.HTTPBadRequest(text=str(refused)) from None
 
 
 async def evaluate(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from crm.jsonbody import BadBody, parse_object
 from cti.yamlsource import ConfigError
 from routing.model import RoutingError
 
@@ -104,10 +105,10 @@ async def _body(request: web.Request) -> dict[str, Any]:
         raise web.HTTPUnsupportedMediaType(text="send application/json")
     if not request.can_read_body:
         return {}
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="the body must be a JSON object")
-    return body
+    try:
+        return parse_object(await request.read())
+    except BadBody as refused:
+        raise web.HTTPBadRequest(text=str(refused)) from None
 
 
 async def agent_command(request: web.Request) -> web.Response:

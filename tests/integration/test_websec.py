@@ -266,3 +266,16 @@ async def test_nested_json_is_a_400_even_before_login(web: Web) -> None:
         "/api/login", data='{"username": NaN}', headers={"Content-Type": "application/json"}
     )
     assert nan.status == 400
+
+
+async def test_nested_json_is_a_400_on_the_pages_json_posts(web: Web) -> None:
+    assert (await web.login("root")).status == 302
+    headers = {
+        "X-CSRF-Token": await web.session_csrf(),
+        "Origin": web.origin,
+        "Content-Type": "application/json",
+    }
+    deep = "[" * 5_000 + "]" * 5_000  # past Python's recursion limit, under the size caps
+    for path in ("/routing/reload", "/recordings/calls/x/pause"):
+        resp = await web.client.post(path, data=deep, headers=headers)
+        assert resp.status == 400, (path, await resp.text())
