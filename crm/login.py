@@ -7,6 +7,9 @@ interaction writer), so a login flood used to cost calls their records. Here at 
 ``hash_workers`` checks run at once and at most ``hash_queue`` wait; the next attempt is
 refused at once (:class:`Busy`, HTTP 503) without touching a thread.
 
+A refused attempt is answered after ``refusal_delay`` (0.5 s) of idle waiting, so a
+client retrying in a tight loop cannot turn refusals into a CPU load.
+
 Throttling (the ``limits`` library, moving windows, per process): failures are counted
 per username and per client address; past the limit every attempt is refused with
 :class:`Throttled` (HTTP 429 with Retry-After) before any hash is checked, so the right
@@ -18,12 +21,15 @@ answer takes as long as for a real user.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
+import os
 import secrets
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from limits import RateLimitItemPerSecond
@@ -43,8 +49,13 @@ class LoginPolicy:
     user_failures: int = 5  # wrong passwords per username within the window, then locked
     ip_failures: int = 50  # per client address (a call center's agents may share one NAT)
     window_s: int = 900
-    hash_workers: int = 2
-    hash_queue: int = 16  # checks allowed to wait for a worker; more are refused (503)
+    # At most half the cores check passwords (argon2 is CPU-bound and releases the GIL):
+    # the other half stays with calls however many logins arrive.
+    hash_workers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    hash_queue: int = 4  # checks allowed to wait for a worker; more are refused (503)
+    # A refused attempt (429/503) is answered after this pause: it costs no CPU while it
+    # waits, and a client that retries in a loop is held to a few tries a second.
+    refusal_delay: float = 0.5
 
 
 class Throttled(AuthError):
@@ -62,6 +73,13 @@ class Busy(AuthError):
 
     def __init__(self) -> None:
         super().__init__("too many logins at once; try again in a moment")
+
+
+def _lower_priority() -> None:
+    """Run this hashing thread at nice 10 (Linux schedules threads one by one): when the
+    CPU is short, the event loop that carries the calls goes first."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 class LoginGate:
@@ -83,7 +101,9 @@ class LoginGate:
         p = self.policy
         self._per_user = RateLimitItemPerSecond(p.user_failures, p.window_s)
         self._per_ip = RateLimitItemPerSecond(p.ip_failures, p.window_s)
-        self._pool = ThreadPoolExecutor(p.hash_workers, thread_name_prefix="login-hash")
+        self._pool = ThreadPoolExecutor(
+            p.hash_workers, thread_name_prefix="login-hash", initializer=_lower_priority
+        )
         self._inflight = 0
         self._dummy: str | None = None
         self.refused_busy = 0
@@ -120,9 +140,11 @@ class LoginGate:
         wait = self._retry_after(username, remote)
         if wait is not None:
             self.refused_throttled += 1
+            await asyncio.sleep(self.policy.refusal_delay)
             raise Throttled(wait)
         if self._inflight >= self.policy.hash_workers + self.policy.hash_queue:
             self.refused_busy += 1
+            await asyncio.sleep(self.policy.refusal_delay)
             raise Busy()
         self._inflight += 1
         try:
