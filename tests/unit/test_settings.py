@@ -83,3 +83,30 @@ def test_missing_secret_env_and_bad_yaml(tmp_path: Path, monkeypatch: pytest.Mon
         load_settings(_write(tmp_path, "asterisk:\n  - {host: a, username: b}\n"))
     with pytest.raises(ConfigError, match="cannot read"):
         load_settings(tmp_path / "absent.yaml")
+
+
+def test_web_security_keys(tmp_path: Path) -> None:
+    text = BASE + (
+        "web: {host: 127.0.0.1, port: 8443, tls_cert: tls/c.pem, tls_key: tls/k.pem,\n"
+        "      trusted_proxies: [10.0.0.5, 10.1.0.0/24], session_hours: 8,"
+        " session_store: redis}\n"
+    )
+    s = load_settings(_write(tmp_path, text), base=tmp_path)
+    assert s.web_tls_cert == str(tmp_path / "tls/c.pem")
+    assert s.web_tls_key == str(tmp_path / "tls/k.pem")
+    assert s.web_trusted_proxies == ("10.0.0.5", "10.1.0.0/24")
+    assert (s.web_session_hours, s.web_session_store) == (8.0, "redis")
+
+
+@pytest.mark.parametrize(
+    "web,needle",
+    [
+        ("{host: h, port: 1, tls_cert: c.pem}", "both tls_cert and tls_key"),
+        ("{host: h, port: 1, trusted_proxies: [proxy.example]}", "not an IP address"),
+        ("{host: h, port: 1, session_store: disk}", "memory or redis"),
+        ("{host: h, port: 1, tls: yes}", "tls"),
+    ],
+)
+def test_web_security_keys_refused(tmp_path: Path, web: str, needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        load_settings(_write(tmp_path, BASE + f"web: {web}\n"), base=tmp_path)
