@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from cti.roles import P, may
 from cti.websession import Identity
-
-DESK_ROLES = ("agent",)  # Identity.has() also lets admin through
-WALL_ROLES = ("supervisor",)
 
 
 def agent_id_for(identity: Identity, router: Any) -> str | None:
-    """The routing agent this user is, or None."""
-    if not identity.has(*DESK_ROLES):
+    """The routing agent this user is, or None (the role table says who may use a desk)."""
+    if not may(identity.roles, P.DESK_USE):
         return None
     if identity.username in router.agents:
         return identity.username
@@ -29,4 +27,4 @@ def agent_id_for(identity: Identity, router: Any) -> str | None:
 
 
 def may_watch(identity: Identity) -> bool:
-    return identity.has(*WALL_ROLES)
+    return may(identity.roles, P.WALLBOARD_VIEW)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from crm.jsonbody import BadBody, parse_object
+from cti.roles import P, may
 from cti.yamlsource import ConfigError
 from routing.model import RoutingError
 
@@ -24,15 +25,16 @@ EXECUTOR: web.AppKey[Any] = web.AppKey("routing_executor")
 COMMANDS = ("login", "logout", "ready", "not_ready")
 
 
-def _require(request: web.Request, *roles: str) -> web.Response | None:
-    """A 403 problem unless the logged-in user holds one of ``roles`` (admin always does)."""
+def _require(request: web.Request, need: P) -> web.Response | None:
+    """A 403 problem unless the role table grants the logged-in user ``need`` (the web
+    app's middleware checked the route already; this keeps the handler safe alone)."""
     from cti.web import IDENTITY  # the web app imports this module: import at use
 
     identity = request.get(IDENTITY)
     if identity is None:
         return _problem(401, "Log in first")
-    if not identity.has(*roles):
-        return _problem(403, "Forbidden", f"needs one of: {', '.join(roles)}")
+    if not may(identity.roles, need):
+        return _problem(403, "Forbidden", f"needs permission {need.value}")
     return None
 
 
@@ -88,13 +90,13 @@ def queues_view(ex: RoutingExecutor, now: float) -> list[dict[str, Any]]:
 
 
 async def list_agents(request: web.Request) -> web.Response:
-    if (refused := _require(request, "supervisor")) is not None:
+    if (refused := _require(request, P.ROUTING_VIEW)) is not None:
         return refused
     return web.json_response(agents_view(request.app[EXECUTOR]))
 
 
 async def list_queues(request: web.Request) -> web.Response:
-    if (refused := _require(request, "supervisor")) is not None:
+    if (refused := _require(request, P.ROUTING_VIEW)) is not None:
         return refused
     ex = request.app[EXECUTOR]
     return web.json_response(queues_view(ex, ex._clock()))
@@ -121,13 +123,13 @@ async def agent_command(request: web.Request) -> web.Response:
     if agent_id not in ex.router.agents:
         return _problem(404, "No such agent", agent_id)
     # Supervisors move anyone; an agent only themselves (user name = agent id or extension).
-    if _require(request, "supervisor") is not None:
+    if _require(request, P.ROUTING_VIEW) is not None:  # not a supervisor: only oneself
         from cti.web import IDENTITY
 
         identity = request.get(IDENTITY)
         agent = ex.router.agents[agent_id]
         own = identity is not None and identity.username in (agent.id, agent.extension)
-        if not own or not identity.has("agent"):
+        if not own or not may(identity.roles, P.AGENT_STATE):
             return _problem(403, "Forbidden", "agents may change only their own state")
     try:
         ex.command(agent_id, action, reason)
@@ -138,7 +140,7 @@ async def agent_command(request: web.Request) -> web.Response:
 
 
 async def reload(request: web.Request) -> web.Response:
-    if (refused := _require(request, "admin")) is not None:
+    if (refused := _require(request, P.ROUTING_RELOAD)) is not None:
         return refused
     ex = request.app[EXECUTOR]
     await _body(request)
@@ -152,7 +154,7 @@ async def reload(request: web.Request) -> web.Response:
 
 
 async def callback(request: web.Request) -> web.Response:
-    if (refused := _require(request, "supervisor")) is not None:
+    if (refused := _require(request, P.CALLBACK_REQUEST)) is not None:
         return refused
     ex = request.app[EXECUTOR]
     body = await _body(request)
