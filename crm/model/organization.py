@@ -63,6 +63,7 @@ class Permission(StrEnum):
     ROUTING_RELOAD = "routing.reload"
     CALLBACK_REQUEST = "routing.callback"
     RECORDINGS_VIEW = "recordings.view"  # agents: their own calls only
+    RECORDINGS_ALL = "recordings.all"  # every call's recordings and scores
     RECORDING_PAUSE = "recordings.pause"  # the desk's pause/resume of a live recording
     RECORDING_HOLD = "recordings.hold"  # legal hold
     QA_SCORE = "qa.score"
@@ -90,12 +91,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.QA: frozenset(
         _READ
         | {P.FOLLOWUP_WRITE, P.RECORDING_PLAY, P.REPORT_READ, P.STATUS_VIEW, P.RECORDINGS_VIEW}
+        | {P.RECORDINGS_ALL}
         | {P.QA_SCORE, P.QA_AMEND, P.QA_SCORES_VIEW, P.QA_CALIBRATE}
     ),
     Role.SUPERVISOR: frozenset(
         _READ
         | {P.STATUS_VIEW, P.LIVE_CALLERS, P.WALLBOARD_VIEW, P.ROUTING_VIEW, P.AGENT_STATE}
-        | {P.CALLBACK_REQUEST, P.RECORDINGS_VIEW, P.RECORDING_PAUSE, P.RECORDING_HOLD}
+        | {P.CALLBACK_REQUEST, P.RECORDINGS_VIEW, P.RECORDINGS_ALL, P.RECORDING_PAUSE}
+        | {P.RECORDING_HOLD}
         | {P.QA_AMEND, P.QA_SCORES_VIEW, P.QA_CALIBRATE}
         | {
             P.CUSTOMER_WRITE,
