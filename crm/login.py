@@ -62,7 +62,10 @@ class Throttled(AuthError):
     """Too many failures for this username or address; try again after ``retry_after``."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        super().__init__(
+            f"登录失败次数过多，请在 {retry_after} 秒后再试 / "
+            f"too many failed logins; try again in {retry_after} s"
+        )
         self.retry_after = retry_after
 
 
@@ -72,7 +75,7 @@ class Busy(AuthError):
     retry_after = 1
 
     def __init__(self) -> None:
-        super().__init__("too many logins at once; try again in a moment")
+        super().__init__("登录人数过多，请稍后再试 / too many logins at once; try again in a moment")
 
 
 def _lower_priority() -> None:

@@ -158,6 +158,8 @@ async def test_repeated_failures_lock_the_username_with_a_bilingual_429(web: Web
         "/api/login", json={"username": "boss", "password": password("boss")}
     )
     assert api.status == 429 and int(api.headers["Retry-After"]) >= 1
+    detail = (await api.json())["detail"]
+    assert "登录失败次数过多" in detail and "too many failed logins" in detail
     # Another user is not affected.
     assert (await web.login("a1001")).status == 302
 
@@ -279,3 +281,41 @@ async def test_nested_json_is_a_400_on_the_pages_json_posts(web: Web) -> None:
     for path in ("/routing/reload", "/recordings/calls/x/pause"):
         resp = await web.client.post(path, data=deep, headers=headers)
         assert resp.status == 400, (path, await resp.text())
+
+
+async def test_per_address_lockout_and_hashing_off_the_default_pool(tmp_path: Path) -> None:
+    import threading
+
+    from crm.db import create_schema
+    from crm.login import LoginGate, Throttled
+
+    threads: set[str] = set()
+
+    class Watching(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            threads.add(threading.current_thread().name)
+            return super().verify(hash, password)
+
+    sql = make_engine(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
+    try:
+        create_schema(sql)
+        hasher = Watching(time_cost=1, memory_cost=8192)
+        with UnitOfWork(sql) as uow:
+            create_user(uow, username="boss", password=password("boss"), role="supervisor",
+                        hasher=hasher)  # fmt: skip
+            uow.commit()
+        gate = LoginGate(sql, hasher=hasher, policy=LoginPolicy(ip_failures=3, refusal_delay=0.0))
+        for name in ("x1", "x2", "x3"):  # three different usernames, one address
+            with pytest.raises(Exception, match="wrong username"):
+                await gate.login(name, "guess", "198.51.100.1")
+        with pytest.raises(Throttled) as locked:
+            await gate.login("boss", password("boss"), "198.51.100.1")
+        assert locked.value.retry_after >= 1
+        token, who = await gate.login("boss", password("boss"), "198.51.100.2")
+        assert token and who.username == "boss"
+        # Every password check ran in the gate's own threads, never the default executor
+        # that the database work and the recorder share.
+        assert threads and all(t.startswith("login-hash") for t in threads), threads
+        gate.close()
+    finally:
+        sql.dispose()
