@@ -75,7 +75,9 @@ class Busy(AuthError):
     retry_after = 1
 
     def __init__(self) -> None:
-        super().__init__("登录人数过多，请稍后再试 / too many logins at once; try again in a moment")
+        super().__init__(
+            "登录人数过多，请稍后再试 / too many logins at once; try again in a moment"
+        )
 
 
 def _lower_priority() -> None:
