@@ -70,6 +70,7 @@ class Notifier:
             "since": a.since,
             "call_id": a.call_id,
             "wrap_up_until": a.wrap_up_until,
+            "wrap_up_mode": a.wrap_up_mode,
             "after_call": a.after_call.value if a.after_call else None,
         }
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from agent_desktop import kpi
+from agent_desktop import alarms, kpi
 from agent_desktop.crmview import CrmDesk
 from agent_desktop.hub import Hub
 from agent_desktop.notifier import Notifier
@@ -63,15 +63,22 @@ class Desk:
         )
         self.telephony = Telephony(engine, self.config.dial)
         self.outbound = Outbound(engine, self.notifier, crm, self.telephony)
+        site = dict((m, (w, c)) for m, w, c in engine.settings.thresholds)
         self.board = WallboardState(
             {
                 s.name: ServiceInfo(
-                    s.name, s.label_zh, s.label_en, s.target_percent, s.target_seconds
+                    s.name,
+                    s.label_zh,
+                    s.label_en,
+                    s.target_percent,
+                    s.target_seconds,
+                    alarms.from_limits({**site, **{m: (w, c) for m, w, c in s.thresholds}}),
                 )
                 for s in engine.settings.services
             },
             short_abandon=self.config.short_abandon,
             utc_offset=engine.router.config.utc_offset,
+            thresholds=alarms.from_limits(site),
         )
         self._wrapups: asyncio.Queue[list[tuple[str, float]]] = asyncio.Queue()
         self._unsubscribe: Callable[[], None] | None = None

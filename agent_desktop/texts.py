@@ -159,6 +159,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "calling": ("正在呼叫客户…", "Calling the customer…"),
     "outbound": ("外呼", "Outbound call"),
     "occupancy": ("占用率", "Occupancy"),
+    "alarm_above": (
+        "{scope}：{metric} {value}，高于{level}阈值 {limit}",
+        "{scope}: {metric} {value}, above the {level} threshold {limit}",
+    ),
+    "alarm_below": (
+        "{scope}：{metric} {value}，低于{level}阈值 {limit}",
+        "{scope}: {metric} {value}, below the {level} threshold {limit}",
+    ),
+    "alarm_cleared": ("{scope}：{metric} 恢复正常", "{scope}: {metric} back to normal"),
+    "level_warn": ("预警", "warning"),
+    "level_critical": ("严重", "critical"),
+    "active_alarms": ("当前告警", "Active alarms"),
+    "alarm_history": ("告警记录", "Alarm history"),
+    "no_alarms": ("无告警", "No alarms"),
+    "calls": ("呼叫数", "Calls"),
+    "time_of_day": ("时段", "Time of day"),
+    "target": ("目标", "target"),
+    "wrap_agent": (
+        "话后处理由您结束：完成后点击「就绪」（最长 {left}）",
+        "You end wrap-up: press Ready when done (at most {left} left)",
+    ),
+    "wrap_timed": ("话后处理将在 {left} 后自动结束", "Wrap-up ends by itself in {left}"),
 }
 # Keys the browser scripts need (the pages render the rest server-side).
 SCRIPT_KEYS = (
@@ -189,7 +211,24 @@ SCRIPT_KEYS = (
     "transferred",
     "dialing",
     "calling",
+    "alarm_above",
+    "alarm_below",
+    "alarm_cleared",
+    "level_warn",
+    "level_critical",
+    "no_alarms",
+    "calls",
+    "time_of_day",
+    "offered",
+    "answered",
+    "abandoned",
+    "wrap_agent",
+    "wrap_timed",
 )
+
+
+# Wallboard figures an alarm can name.
+METRICS = ("waiting", "longest_wait", "service_level", "abandon_rate")
 
 
 def pick(pair: tuple[str, str], lang: str) -> str:
@@ -205,5 +244,6 @@ def script_strings(lang: str) -> dict[str, object]:
         "categories": {k: pick(v, lang) for k, v in CATEGORIES.items()},
         "ticket_actions": {k: pick(v, lang) for k, v in TICKET_ACTIONS.items()},
         "ticket_states": {k: pick(v, lang) for k, v in TICKET_STATES.items()},
+        "metrics": {k: pick(TEXT[k], lang) for k in METRICS},
         "lang": lang,
     }
