@@ -7,6 +7,11 @@
   var T = S.text, lang = S.lang;
   var $ = function (id) { return document.getElementById(id); };
   var agent = null, pop = null, offset = 0;
+  // Typed work belongs to the call it was typed for: each call's drafts are kept under its
+  // id, and the forms always say which call they hold (formCall). A new pop never carries
+  // one call's notes, disposition or ticket text over to the next.
+  var FIELDS = ["t-title", "t-desc", "w-notes", "w-disposition", "qc-name", "qc-number", "tu-text"];
+  var drafts = {}, formCall = null;
 
   function serverNow() { return Date.now() / 1000 + offset; }
   function toast(text, err) { var t = $("toast"); t.textContent = text; t.className = err ? "err" : ""; }
@@ -36,8 +41,9 @@
   function tick() {
     if (agent) {
       $("state-time").textContent = fmtSeconds(serverNow() - agent.since);
+      var left = agent.wrap_up_until ? fmtSeconds(agent.wrap_up_until - serverNow()) : "";
       $("wrap-left").textContent = agent.state === "wrap_up" && agent.wrap_up_until
-        ? T.wrap_left + " " + fmtSeconds(agent.wrap_up_until - serverNow()) : "";
+        ? (agent.wrap_up_mode === "agent" ? T.wrap_agent : T.wrap_timed).replace("{left}", left) : "";
     }
     if (pop && pop.status === "ringing" && pop.queued_at) {
       $("pop-waited").textContent = fmtSeconds(serverNow() - pop.queued_at);
@@ -84,7 +90,7 @@
     var live = pop.status === "connected", out = pop.direction === "outbound";
     ["btn-hangup", "btn-rec"].forEach(function (id) { $(id).disabled = !live; });
     ["btn-xfer-service", "btn-xfer-agent"].forEach(function (id) { $(id).disabled = !live || out; });
-    if (pop.disposition) { $("w-disposition").value = pop.disposition; }
+    if (pop.disposition && !$("w-disposition").value) { $("w-disposition").value = pop.disposition; }
   }
   function renderAnnouncements(items) {
     list("announcements", items, function (a) { var li = el("li"); li.appendChild(el("strong", a.title)); li.appendChild(el("div", a.body)); return li; });
@@ -94,20 +100,28 @@
     if (msg.now) { offset = msg.now - Date.now() / 1000; }
     if (msg.type === "snapshot") {
       agent = msg.agent; renderAgent();
-      if (!pop || !msg.pop || pop.call_id !== msg.pop.call_id) { resetForms(); }
-      pop = msg.pop; renderPop(); renderAnnouncements(msg.announcements);
+      switchForms(msg.pop); pop = msg.pop; renderPop(); renderAnnouncements(msg.announcements);
     } else if (msg.type === "agent") { agent = msg.agent; renderAgent(); }
     else if (msg.type === "pop") {
-      if (!msg.pop || !pop || pop.call_id !== msg.pop.call_id) { resetForms(); }
-      pop = msg.pop; renderPop();
+      switchForms(msg.pop); pop = msg.pop; renderPop();
     } else if (msg.type === "notice") { toast(msg.by + ": " + (S.states[msg.action] || msg.action)); }
   }, function (up) {
     var c = $("conn"); c.className = "conn " + (up ? "up" : "down"); c.textContent = up ? T.connected : T.reconnecting;
   });
 
-  function resetForms() { ["t-title", "t-desc", "w-notes", "qc-name", "qc-number", "tu-text"].forEach(function (id) { $(id).value = ""; }); $("w-disposition").value = ""; }
+  function switchForms(next) {
+    var id = next ? next.call_id : null;
+    if (id === formCall) { return; }
+    if (formCall) {
+      var keep = {}; FIELDS.forEach(function (f) { keep[f] = $(f).value; }); drafts[formCall] = keep;
+    }
+    var d = (id && drafts[id]) || {};
+    FIELDS.forEach(function (f) { $(f).value = d[f] || ""; });
+    formCall = id; $("work").dataset.call = id || "";
+    toast("");  // a message about the last call's action does not belong to this one
+  }
   function cmd(type, args, ok) { return sock.send(type, args).then(function (r) { if (ok) { toast(ok); } return r; }, fail); }
-  function callArgs(extra) { return Object.assign({call_id: pop ? pop.call_id : ""}, extra || {}); }
+  function callArgs(extra) { return Object.assign({call_id: formCall || ""}, extra || {}); }
 
   $("btn-login").onclick = function () { cmd("login"); };
   $("btn-ready").onclick = function () { cmd("ready"); };
