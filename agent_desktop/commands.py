@@ -75,6 +75,10 @@ async def agent_command(desk: Desk, agent_id: str, actor: str, cmd: Command) -> 
         return _route(desk, agent_id, t, reason)
     if t == "dial":
         return await _dial(desk, agent_id, actor, a)
+    if t == "kb_search":
+        return await asyncio.to_thread(
+            _crm(desk).kb_search, a.get("query", ""), a.get("category") or None
+        )
     call_id = a["call_id"]
     if t == "hangup":
         _live_call_of(desk, agent_id, call_id)

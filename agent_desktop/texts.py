@@ -180,6 +180,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "话后处理由您结束：完成后点击「就绪」（最长 {left}）",
         "You end wrap-up: press Ready when done (at most {left} left)",
     ),
+    "knowledge_base": ("知识库", "Knowledge base"),
+    "kb_placeholder": ("搜索，如：电视没信号", "Search, e.g. no signal"),
+    "all_categories": ("全部类别", "All categories"),
+    "search": ("搜索", "Search"),
+    "no_results": ("没有找到相关文章", "No matching articles"),
     "wrap_timed": ("话后处理将在 {left} 后自动结束", "Wrap-up ends by itself in {left}"),
 }
 # Keys the browser scripts need (the pages render the rest server-side).
@@ -224,9 +229,19 @@ SCRIPT_KEYS = (
     "abandoned",
     "wrap_agent",
     "wrap_timed",
+    "no_results",
 )
 
 
+# Knowledge-base categories (the CRM's codes); an unknown code is shown as it is.
+KB_CATEGORIES: dict[str, tuple[str, str]] = {
+    "billing": ("账单缴费", "Billing"),
+    "cable": ("有线电视", "Cable TV"),
+    "network": ("宽带网络", "Broadband"),
+    "power": ("停电", "Power"),
+    "installation": ("新装", "Installation"),
+    "repair": ("报修", "Repair"),
+}
 # Wallboard figures an alarm can name.
 METRICS = ("waiting", "longest_wait", "service_level", "abandon_rate")
 
@@ -245,5 +260,6 @@ def script_strings(lang: str) -> dict[str, object]:
         "ticket_actions": {k: pick(v, lang) for k, v in TICKET_ACTIONS.items()},
         "ticket_states": {k: pick(v, lang) for k, v in TICKET_STATES.items()},
         "metrics": {k: pick(TEXT[k], lang) for k in METRICS},
+        "kb_categories": {k: pick(v, lang) for k, v in KB_CATEGORIES.items()},
         "lang": lang,
     }

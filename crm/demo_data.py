@@ -31,6 +31,32 @@ ARTICLES = [
     ("停电怎么办", "遇到停电时，请先检查家中空气开关，再拨打故障报修热线。", "power", "zh"),
     ("机顶盒无信号的处理方法", "请重启机顶盒并检查信号线是否松动。", "cable", "zh"),
     (
+        "电视没有信号怎么办",
+        "先看机顶盒指示灯：红灯请重启机顶盒；绿灯请检查电视的信号源（HDMI）。"
+        "如所在小区有光缆故障公告，请等待抢修完成。",
+        "cable",
+        "zh",
+    ),
+    (
+        "账单查询与缴费",
+        "每月账单包含月租、通话费和税费。可在营业厅、网上营业厅或自动扣款缴费。",
+        "billing",
+        "zh",
+    ),
+    (
+        "No signal on your TV",
+        "Check the set-top box light: red means restart the box; green means check the TV "
+        "input (HDMI). If your area has a cable outage notice, repairs are under way.",
+        "cable",
+        "en",
+    ),
+    (
+        "Paying your bills",
+        "Bills can be paid at a service hall, online, or by direct debit each month.",
+        "billing",
+        "en",
+    ),
+    (
         "How to reset your broadband router",
         "Unplug the router for thirty seconds, then plug it back in.",
         "network",

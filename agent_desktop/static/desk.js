@@ -11,7 +11,7 @@
   // id, and the forms always say which call they hold (formCall). A new pop never carries
   // one call's notes, disposition or ticket text over to the next.
   var FIELDS = ["t-title", "t-desc", "w-notes", "w-disposition", "qc-name", "qc-number", "tu-text"];
-  var drafts = {}, formCall = null;
+  var drafts = {}, formCall = null, kbLoaded = false;
 
   function serverNow() { return Date.now() / 1000 + offset; }
   function toast(text, err) { var t = $("toast"); t.textContent = text; t.className = err ? "err" : ""; }
@@ -72,7 +72,8 @@
     $("pop-service").textContent = (lang === "zh" ? pop.service_label[0] : pop.service_label[1]) || pop.service || "—";
     $("pop-waited").textContent = fmtSeconds(pop.waited);
     $("pop-ivr").textContent = (pop.ivr || []).map(function (s) {
-      return s.node + (s.key ? " [" + s.key + "]" : "") + (s.recognized ? " «" + s.recognized + "»" : "");
+      var label = s.label ? (lang === "zh" ? s.label[0] : s.label[1]) : s.node + (s.key ? " " + s.key : "");
+      return label + (s.recognized ? " «" + s.recognized + "»" : "");
     }).join(" → ") || "—";
     list("tickets", ctx.tickets, function (t) {
       var li = el("li", "#" + t.id + " " + t.title + " (" + (S.categories[t.category] || t.category) + ", " + (S.ticket_states[t.state] || t.state) + ")");
@@ -82,7 +83,7 @@
       return el("li", (h.started_at || "").slice(0, 16).replace("T", " ") + " " + (h.service || "") + " " + (h.disposition ? S.dispositions[h.disposition] || h.disposition : ""));
     });
     list("incidents", ctx.incidents, function (i) { return el("li", i.title, "warn"); });
-    list("articles", ctx.articles, function (a) { var li = el("li"); li.appendChild(el("strong", a.title)); li.appendChild(el("div", a.body, "muted")); return li; });
+    list("articles", ctx.articles, article);
     var sel = $("tu-ticket"), keep = sel.value; clear(sel);
     (ctx.tickets || []).forEach(function (t) { var o = el("option", "#" + t.id + " " + t.title); o.value = t.id; sel.appendChild(o); });
     if (keep) { sel.value = keep; }
@@ -99,6 +100,7 @@
   var sock = new ReconnectingSocket("/desk/ws", function (msg) {
     if (msg.now) { offset = msg.now - Date.now() / 1000; }
     if (msg.type === "snapshot") {
+      if (!kbLoaded) { kbLoaded = true; setTimeout(function () { kbSearch(true); }, 0); }  // categories to browse
       agent = msg.agent; renderAgent();
       switchForms(msg.pop); pop = msg.pop; renderPop(); renderAnnouncements(msg.announcements);
     } else if (msg.type === "agent") { agent = msg.agent; renderAgent(); }
@@ -151,4 +153,27 @@
     cmd("wrapup", callArgs({disposition: $("w-disposition").value, notes: $("w-notes").value}), T.saved);
   };
   $("btn-dismiss").onclick = function () { cmd("dismiss", callArgs()); };
+
+  // Knowledge base: words (jieba on the server cuts Chinese), or browse a category.
+  function article(a) {
+    var li = el("li"); li.dataset.article = a.id;
+    li.appendChild(el("strong", a.title));
+    li.appendChild(el("span", " · " + (S.kb_categories[a.category] || a.category || ""), "muted"));
+    li.appendChild(el("div", a.body, "muted")); return li;
+  }
+  function kbSearch(quiet) {
+    return sock.send("kb_search", {query: $("kb-q").value.trim(), category: $("kb-cat").value}).then(function (r) {
+      var sel = $("kb-cat"), keep = sel.value;
+      while (sel.options.length > 1) { sel.remove(1); }
+      (r.categories || []).forEach(function (c) {
+        var o = el("option", (S.kb_categories[c.code] || c.code) + " (" + c.count + ")"); o.value = c.code; sel.appendChild(o);
+      });
+      sel.value = keep;
+      var ul = $("kb-results"); clear(ul);
+      if (!r.articles.length) { ul.appendChild(el("li", T.no_results, "muted")); }
+      r.articles.forEach(function (a) { ul.appendChild(article(a)); });
+    }, quiet === true ? function () {} : fail);
+  }
+  $("kb-form").onsubmit = function (e) { e.preventDefault(); kbSearch(); };
+  $("kb-cat").onchange = function () { kbSearch(); };
 })();
