@@ -97,6 +97,8 @@ class CrmDesk:
             if card is None:
                 return out
             out["customer"] = _card(card)
+            full = uow.customers.get(card.id)  # the card has no tags: is it a VIP?
+            out["customer"]["vip"] = bool(full is not None and full.vip)
             out["tickets"] = [
                 _ticket(t) for t in uow.tickets.find(customer_id=card.id, open_only=True, limit=10)
             ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ivr.flow import MenuNode
+from ivr.flow import ConditionNode, MenuNode
 
 # Node classes (ivr.flow) -> what the step means to an agent.
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -57,6 +57,8 @@ def describe(flows: Any, steps: Iterable[Mapping[str, Any]]) -> list[dict[str, A
     for s in steps:
         node_id = str(s.get("node") or "")
         node = _node(flows, node_id, s.get("key"))
+        if isinstance(node, ConditionNode):
+            continue  # the flow's own routing checks: nothing the caller did
         kind = KIND_LABELS.get(type(node).__name__) if node is not None else None
         words = _option_words(node, s.get("key"))
         zh, en = kind or (node_id, node_id)
@@ -69,7 +71,10 @@ def describe(flows: Any, steps: Iterable[Mapping[str, Any]]) -> list[dict[str, A
             {
                 "node": node_id,
                 "key": s.get("key"),
-                "recognized": s.get("recognized"),
+                # What the caller said (speech menus); other nodes' notes are internal.
+                "recognized": s.get("recognized")
+                if node is None or isinstance(node, MenuNode)
+                else None,
                 "label": [zh, en],
             }
         )
@@ -83,6 +88,6 @@ def search_words(flows: Any, steps: Iterable[Mapping[str, Any]]) -> list[str]:
         node = _node(flows, str(s.get("node") or ""), s.get("key"))
         for phrases in _option_words(node, s.get("key")).values():
             out.extend(phrases)
-        if s.get("recognized"):
-            out.append(str(s["recognized"]))
+        if s.get("recognized") and (node is None or isinstance(node, MenuNode)):
+            out.append(str(s["recognized"]))  # what the caller said at a speech menu
     return list(dict.fromkeys(out))

@@ -181,6 +181,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "You end wrap-up: press Ready when done (at most {left} left)",
     ),
     "knowledge_base": ("知识库", "Knowledge base"),
+    "pbx_name": ("来电名称", "Caller name"),
     "kb_placeholder": ("搜索，如：电视没信号", "Search, e.g. no signal"),
     "all_categories": ("全部类别", "All categories"),
     "search": ("搜索", "Search"),
@@ -230,6 +231,7 @@ SCRIPT_KEYS = (
     "wrap_agent",
     "wrap_timed",
     "no_results",
+    "pbx_name",
 )
 
 

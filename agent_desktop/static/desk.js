@@ -65,10 +65,13 @@
       dialing: T.dialing, calling: T.calling}[pop.status] || T.ended;
     var ctx = pop.context || {}, c = ctx.customer;
     $("cust-name").textContent = c ? c.name : (pop.context ? T.unknown_caller : (pop.caller_name || pop.number));
-    $("cust-number").textContent = pop.number;
+    if (c && c.vip) { $("cust-name").appendChild(el("span", "VIP", "vip")); }
+    // The name the PBX sent with the number (CallerIDName), beside the number.
+    $("cust-number").textContent = pop.number + (pop.caller_name ? " · " + T.pbx_name + " " + pop.caller_name : "");
     $("cust-meta").textContent = c ? [T.account + " " + (c.account_number || "—"), T.grade + " " + (c.grade || "—"), T.area + " " + (c.area || "—")].join(" · ") : "";
     $("quick-create").hidden = !(pop.context && !c);
     if (!$("qc-number").value) { $("qc-number").value = pop.number || ""; }
+    if (!$("qc-name").value && pop.caller_name && !/^[0-9+ ]*$/.test(pop.caller_name)) { $("qc-name").value = pop.caller_name; }
     $("pop-service").textContent = (lang === "zh" ? pop.service_label[0] : pop.service_label[1]) || pop.service || "—";
     $("pop-waited").textContent = fmtSeconds(pop.waited);
     $("pop-ivr").textContent = (pop.ivr || []).map(function (s) {
