@@ -4,7 +4,9 @@ interactions (disposition, customer), on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,17 @@ class Filters:
                    str(q.get("service", ""))[:64].strip(),
                    str(q.get("disposition", ""))[:64].strip(), num("min"), num("max"),
                    str(q.get("q", ""))[:200].strip(), only_agent)
+
+
+def resolve_names(
+    f: Filters, agents: Mapping[str, str], dispositions: Mapping[str, str]
+) -> Filters:
+    """People type what they read: an agent's name or id (王芳, a1001) becomes the
+    extension the recordings keep, a disposition's label in either language (已建工单,
+    Ticket opened) its code. Matching ignores case; anything unknown is kept as typed."""
+    agent = agents.get(f.agent.casefold(), f.agent)
+    disposition = dispositions.get(f.disposition.casefold(), f.disposition)
+    return dataclasses.replace(f, agent=agent, disposition=disposition)
 
 
 def _day(text: str, end: bool) -> float | None:
