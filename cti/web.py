@@ -35,7 +35,8 @@ TEXT = {
     "links": ("Asterisk 连接", "Asterisk links"),
     "server": ("服务器", "Server"),
     "state": ("状态", "State"),
-    "version": ("版本", "Version"),
+    "version": ("Asterisk 版本", "Asterisk version"),
+    "ami_version": ("AMI 协议版本", "AMI protocol"),
     "reconnects": ("连接次数", "Connects"),
     "up": ("已连接", "up"),
     "down": ("断开", "down"),
@@ -212,7 +213,13 @@ async def status_page(request: web.Request) -> web.Response:
         if c.state.value != "ended"
     ]
     servers = [
-        {"name": n, "up": s.ready.is_set(), "version": s.version, "reconnects": s.connects}
+        {
+            "name": n,
+            "up": s.ready.is_set(),
+            "version": s.pbx_version,
+            "ami_version": s.version,
+            "reconnects": s.connects,
+        }
         for n, s in engine.sessions.items()
     ]
     return render(
