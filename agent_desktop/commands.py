@@ -23,7 +23,9 @@ def _route(desk: Desk, agent_id: str, action: str, reason: str = "") -> dict[str
     try:
         desk.engine.router.command(agent_id, action, reason)
     except RoutingError as exc:
-        raise Refused("not_allowed", str(exc)) from None
+        agent = desk.notifier.router.agents.get(agent_id)
+        state = agent.state.value if agent is not None else ""
+        raise Refused("state_refused", str(exc), state=state, action=action) from None
     desk.notifier.sync_agents()
     return {"agent": desk.notifier.agent_state(agent_id)}
 
@@ -170,7 +172,10 @@ async def _transfer(desk: Desk, agent_id: str, call_id: str, a: dict[str, Any]) 
         try:
             executor.transfer_to_agent(call_id, target.id)
         except RoutingError as exc:
-            raise Refused("not_allowed", str(exc)) from None
+            # Worded on the desk from the plain state, in the agent's language.
+            raise Refused(
+                "agent_busy", str(exc), agent=target.profile.name, state=target.state.value
+            ) from None
         reply: dict[str, Any] = {"to_agent": target.id}
     else:
         service = a.get("service", "")

@@ -52,7 +52,11 @@ def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -
     lang = lang_of(request)
     strings = script_strings(lang)
     # Times on the pages are the site's local times, whatever the browser's zone is.
-    strings["tz"] = request.app[DESK].engine.settings.time_zone
+    settings = request.app[DESK].engine.settings
+    strings["tz"] = settings.time_zone
+    strings["services"] = {
+        s.name: (s.label_zh if lang == "zh" else s.label_en) or s.name for s in settings.services
+    }
     ctx.update(
         lang=lang,
         t=lambda key: pick(TEXT[key], lang),

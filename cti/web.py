@@ -18,6 +18,7 @@ import jinja2
 from aiohttp import web
 
 from cti import websession
+from cti.errorpages import error_pages
 from cti.websession import COOKIE, Identity
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ async def calls_json(request: web.Request) -> web.Response:
 def make_app(
     engine: Engine, authenticate: Authenticator | None = None, crm_sql: Any = None
 ) -> web.Application:
-    app = web.Application(middlewares=[auth_middleware], client_max_size=1 << 20)
+    app = web.Application(middlewares=[error_pages, auth_middleware], client_max_size=1 << 20)
     app[ENGINE] = engine
     app[AUTH] = authenticate if authenticate is not None else getattr(engine, "authenticate", None)
     app[SECRET] = engine.settings.web_secret or websession.new_secret()

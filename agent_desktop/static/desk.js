@@ -14,7 +14,13 @@
   var drafts = {}, formCall = null, kbLoaded = false;
 
   function serverNow() { return Date.now() / 1000 + offset; }
-  function toast(text, err) { var t = $("toast"); t.textContent = text; t.className = err ? "err" : ""; }
+  // A message shows next to what it is about: state and dial buttons, the knowledge base,
+  // or the call's forms (cleared when the next call comes).
+  var WHERE = {login: "state-toast", ready: "state-toast", not_ready: "state-toast", logout: "state-toast",
+    dial: "dial-toast", kb_search: "kb-toast"};
+  var place = "toast";
+  function toast(text, err, where) { var t = $(where || place); t.textContent = text; t.className = "toast" + (err ? " err" : ""); }
+  function failIn(where) { return function (e) { place = where; try { fail(e); } finally { place = "toast"; } }; }
   function fail(e) {
     if (e.code === "illegal_transition") {
       // Worded here, in the agent's language, from the plain values the server sent.
@@ -27,7 +33,14 @@
       toast(T.text_needed.replace("{action}", S.ticket_actions[e.action] || e.action), true);
       return;
     }
-    toast(T.error + ": " + (e.detail || e.code || "?"), true);
+    // Every refusal in the agent's language: by the server's detail, else by its code,
+    // with the plain values it sent (a state, an agent's name) put in words here.
+    var text = S.details[e.detail] || S.errors[e.code];
+    if (text) {
+      text = text.replace("{state}", S.states[e.state] || e.state || "")
+        .replace("{agent}", e.agent || "").replace("{action}", S.state_actions[e.action] || e.action || "");
+    }
+    toast(T.error + ": " + (text || e.detail || e.code || "?"), true);
   }
 
   function renderAgent() {
@@ -68,7 +81,7 @@
     if (c && c.vip) { $("cust-name").appendChild(el("span", "VIP", "vip")); }
     // The name the PBX sent with the number (CallerIDName), beside the number.
     $("cust-number").textContent = pop.number + (pop.caller_name ? " · " + T.pbx_name + " " + pop.caller_name : "");
-    $("cust-meta").textContent = c ? [T.account + " " + (c.account_number || "—"), T.grade + " " + (c.grade || "—"), T.area + " " + (c.area || "—")].join(" · ") : "";
+    $("cust-meta").textContent = c ? [T.account + " " + (c.account_number || "—"), T.grade + " " + (S.grades[c.grade] || c.grade || "—"), T.area + " " + (c.area || "—")].join(" · ") : "";
     $("quick-create").hidden = !(pop.context && !c);
     if (!$("qc-number").value) { $("qc-number").value = pop.number || ""; }
     if (!$("qc-name").value && pop.caller_name && !/^[0-9+ ]*$/.test(pop.caller_name)) { $("qc-name").value = pop.caller_name; }
@@ -83,9 +96,10 @@
       li.dataset.ticket = t.id; li.dataset.state = t.state; return li;
     });
     list("history", ctx.history, function (h) {
-      return el("li", (h.started_at || "").slice(0, 16).replace("T", " ") + " " + (h.service || "") + " " + (h.disposition ? S.dispositions[h.disposition] || h.disposition : ""));
+      var when = h.started_at ? fmtClock(Date.parse(h.started_at) / 1000, S.tz, true) : "";
+      return el("li", when + " " + (S.services[h.service] || h.service || "") + " " + (h.disposition ? S.dispositions[h.disposition] || h.disposition : ""));
     });
-    list("incidents", ctx.incidents, function (i) { return el("li", i.title, "warn"); });
+    list("incidents", ctx.incidents, function (i) { return el("li", (S.incident_types[i.type] ? S.incident_types[i.type] + "：" : "") + i.title, "warn"); });
     list("articles", ctx.articles, article);
     var sel = $("tu-ticket"), keep = sel.value; clear(sel);
     (ctx.tickets || []).forEach(function (t) { var o = el("option", "#" + t.id + " " + t.title); o.value = t.id; sel.appendChild(o); });
@@ -96,8 +110,13 @@
     ["btn-xfer-service", "btn-xfer-agent"].forEach(function (id) { $(id).disabled = !live || out; });
     if (pop.disposition && !$("w-disposition").value) { $("w-disposition").value = pop.disposition; }
   }
+  function announcementTitle(title) {
+    // The CRM prefixes an incident's announcement with its type code: "[cable] ...".
+    var m = /^\[([a-z_]+)\]\s*/.exec(title || "");
+    return m ? "【" + (S.incident_types[m[1]] || m[1]) + "】" + title.slice(m[0].length) : title;
+  }
   function renderAnnouncements(items) {
-    list("announcements", items, function (a) { var li = el("li"); li.appendChild(el("strong", a.title)); li.appendChild(el("div", a.body)); return li; });
+    list("announcements", items, function (a) { var li = el("li"); li.appendChild(el("strong", announcementTitle(a.title))); li.appendChild(el("div", a.body)); return li; });
   }
 
   var sock = new ReconnectingSocket("/desk/ws", function (msg) {
@@ -109,7 +128,7 @@
     } else if (msg.type === "agent") { agent = msg.agent; renderAgent(); }
     else if (msg.type === "pop") {
       switchForms(msg.pop); pop = msg.pop; renderPop();
-    } else if (msg.type === "notice") { toast(msg.by + ": " + (S.states[msg.action] || msg.action)); }
+    } else if (msg.type === "notice") { toast(msg.by + ": " + (S.states[msg.action] || msg.action), false, "state-toast"); }
   }, function (up) {
     var c = $("conn"); c.className = "conn " + (up ? "up" : "down"); c.textContent = up ? T.connected : T.reconnecting;
   });
@@ -125,7 +144,10 @@
     formCall = id; $("work").dataset.call = id || "";
     toast("");  // a message about the last call's action does not belong to this one
   }
-  function cmd(type, args, ok) { return sock.send(type, args).then(function (r) { if (ok) { toast(ok); } return r; }, fail); }
+  function cmd(type, args, ok) {
+    var where = WHERE[type] || "toast";
+    return sock.send(type, args).then(function (r) { if (ok) { toast(ok, false, where); } return r; }, failIn(where));
+  }
   function callArgs(extra) { return Object.assign({call_id: formCall || ""}, extra || {}); }
 
   $("btn-login").onclick = function () { cmd("login"); };
@@ -175,7 +197,7 @@
       var ul = $("kb-results"); clear(ul);
       if (!r.articles.length) { ul.appendChild(el("li", T.no_results, "muted")); }
       r.articles.forEach(function (a) { ul.appendChild(article(a)); });
-    }, quiet === true ? function () {} : fail);
+    }, quiet === true ? function () {} : failIn("kb-toast"));
   }
   $("kb-form").onsubmit = function (e) { e.preventDefault(); kbSearch(); };
   $("kb-cat").onchange = function () { kbSearch(); };

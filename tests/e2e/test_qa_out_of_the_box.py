@@ -79,6 +79,8 @@ async def test_qa_scores_a_call_with_the_shipped_scorecard(tmp_path: Path) -> No
             }
             for qid, value in answers.items():
                 await card.locator(f"input[name$='-{qid}'][value={value}]").check()
+            await card.locator(".draft").click()
+            await expect(card.locator(".result")).to_have_text("草稿 · 得分 93.3", timeout=WAIT)
             await card.locator(".submit").click()
             # (1+2+2+3+1+1+3+1) of (16 - 1 for n/a) = 14 / 15
             await expect(qa.locator("tr.evaluation td.score").first).to_have_text(
