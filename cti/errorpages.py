@@ -14,8 +14,10 @@ from aiohttp import web
 PAGES: dict[int, tuple[tuple[str, str], tuple[str, str]]] = {
     403: (
         ("无权访问", "Not allowed"),
-        ("您的账号没有访问此页面的权限。如需访问，请联系管理员。",
-         "Your account may not open this page. Ask an administrator if you need it."),
+        (
+            "您的账号没有访问此页面的权限。如需访问，请联系管理员。",
+            "Your account may not open this page. Ask an administrator if you need it.",
+        ),
     ),
     404: (
         ("找不到该页面", "Page not found"),
