@@ -8,6 +8,7 @@ client's word. Names in URLs are resolved only inside the recordings directory.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +87,7 @@ async def list_page(request: web.Request) -> web.Response:
         raise web.HTTPForbidden(text="recordings are for QA staff, supervisors and agents")
     only = None if access.sees_all(roles) else me
     filters = resolve_names(Filters.from_query(request.query, only), *_aliases(request))
+    filters = dataclasses.replace(filters, tz=request.app[ctiweb.ENGINE].settings.time_zone)
     rows = await asyncio.to_thread(search, svc.sql, filters)
     return render(request, "rec_list.html", rows=rows, f=filters, q=request.query,
                   services=_services(request), fmt=_fmt_time(request), **_names(request))

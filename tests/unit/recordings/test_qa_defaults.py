@@ -47,3 +47,13 @@ def test_filters_take_agent_names_and_disposition_labels() -> None:
     assert (f.agent, f.disposition) == ("1003", "ticket_opened")
     f = resolve_names(Filters(agent="9999", disposition="odd"), agents, dispositions)
     assert (f.agent, f.disposition) == ("9999", "odd")  # unknown: kept as typed
+
+
+def test_date_filters_are_days_of_the_site_time_zone() -> None:
+    from recordings.search import _day
+
+    # 2026-03-01 in Shanghai starts at 2026-02-28 16:00 UTC.
+    assert _day("2026-03-01", False, "Asia/Shanghai") == 1772294400.0
+    assert _day("2026-03-01", True, "Asia/Shanghai") == 1772294400.0 + 86400
+    assert _day("2026-03-01", False, "UTC") == 1772294400.0 + 8 * 3600
+    assert _day("yesterday", False, "UTC") is None
