@@ -61,3 +61,8 @@ def query_words(query: str) -> list[str]:
         rest = LATIN_WORD.sub(" ", chunk).split()
         out.extend(w for w in rest if w.strip("%_!?.,;:'\"()[]{}") == w and len(w) > 1)
     return [w for w in dict.fromkeys(out) if w]
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now (it loads lazily, taking about a second)."""
+    jieba.initialize()
