@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -57,7 +58,10 @@ class Desk:
         self.config = config or DeskConfig()
         self.hub = Hub(queue_limit=self.config.queue_limit)
         self._dirty = asyncio.Event()
-        self.occupancy = Occupancy(utc_offset=engine.router.config.utc_offset)
+        # Days (today's totals, the chart's quarter hours) begin in the site's time zone.
+        offset = datetime.now(ZoneInfo(engine.settings.time_zone)).utcoffset()
+        utc_offset = offset.total_seconds() if offset is not None else 0.0
+        self.occupancy = Occupancy(utc_offset=utc_offset)
         self.notifier = Notifier(
             engine, self.hub, crm, on_change=self._dirty.set, on_agent=self.occupancy.observe
         )
@@ -77,7 +81,7 @@ class Desk:
                 for s in engine.settings.services
             },
             short_abandon=self.config.short_abandon,
-            utc_offset=engine.router.config.utc_offset,
+            utc_offset=utc_offset,
             thresholds=alarms.from_limits(site),
         )
         self._wrapups: asyncio.Queue[list[tuple[str, float]]] = asyncio.Queue()

@@ -5,7 +5,9 @@ stay in the history. The layout holds at 1366×768 and 1920×1080."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import Page, expect
 
@@ -95,6 +97,16 @@ async def test_waiting_callers_pull_service_level_down_and_raise_labelled_alarms
                 await expect(chart.get_by_text(text, exact=True).first).to_be_visible()
             await tiles_on_one_row(page)
             await screenshot(page, tmp_path, "wallboard-queue-1920.png")
+            # The chart's quarter hours are the site's (Asia/Shanghai), not UTC's.
+            local = datetime.now(ZoneInfo("Asia/Shanghai"))
+            bucket = (local.hour * 60 + local.minute) // 15
+            filled = [i for i, b in enumerate(r.desk.wallboard()["chart"]) if b[0]]
+            assert filled and all(abs(i - bucket) <= 1 for i in filled), (filled, bucket)
+            # ECharts is served by the app (no CDN), its licence beside it.
+            scripts = await page.eval_on_selector_all("script[src]", "s => s.map(x => x.src)")
+            assert all(src.startswith(r.base) for src in scripts), scripts
+            lic = await page.request.get(f"{r.base}/desk/static/echarts.LICENSE.txt")
+            assert lic.ok and "Apache License" in await lic.text()
 
             await page.set_viewport_size({"width": 1366, "height": 768})
             await page.goto(f"{r.base}/wallboard?lang=en")
