@@ -23,6 +23,7 @@ __all__ = ["DESK", "DeskConfig", "setup"]
 
 from agent_desktop.service import Desk, DeskConfig
 from agent_desktop.ws import DESK
+from crm.model import words
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,10 @@ def setup(
     app.router.add_get("/wallboard/data.json", views.wallboard_json)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        if crm_sql is not None:
+            # jieba loads its dictionary on first use (about a second): before the first
+            # call, not while its screen pop waits for the knowledge-base suggestions.
+            await asyncio.to_thread(words.warm_up)
         try:
             await desk.rebuild_today()
         except SQLAlchemyError:

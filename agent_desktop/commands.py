@@ -23,7 +23,9 @@ def _route(desk: Desk, agent_id: str, action: str, reason: str = "") -> dict[str
     try:
         desk.engine.router.command(agent_id, action, reason)
     except RoutingError as exc:
-        raise Refused("not_allowed", str(exc)) from None
+        agent = desk.notifier.router.agents.get(agent_id)
+        state = agent.state.value if agent is not None else ""
+        raise Refused("state_refused", str(exc), state=state, action=action) from None
     desk.notifier.sync_agents()
     return {"agent": desk.notifier.agent_state(agent_id)}
 
@@ -75,6 +77,10 @@ async def agent_command(desk: Desk, agent_id: str, actor: str, cmd: Command) -> 
         return _route(desk, agent_id, t, reason)
     if t == "dial":
         return await _dial(desk, agent_id, actor, a)
+    if t == "kb_search":
+        return await asyncio.to_thread(
+            _crm(desk).kb_search, a.get("query", ""), a.get("category") or None
+        )
     call_id = a["call_id"]
     if t == "hangup":
         _live_call_of(desk, agent_id, call_id)
@@ -166,7 +172,10 @@ async def _transfer(desk: Desk, agent_id: str, call_id: str, a: dict[str, Any]) 
         try:
             executor.transfer_to_agent(call_id, target.id)
         except RoutingError as exc:
-            raise Refused("not_allowed", str(exc)) from None
+            # Worded on the desk from the plain state, in the agent's language.
+            raise Refused(
+                "agent_busy", str(exc), agent=target.profile.name, state=target.state.value
+            ) from None
         reply: dict[str, Any] = {"to_agent": target.id}
     else:
         service = a.get("service", "")

@@ -67,6 +67,17 @@ class CrmDesk:
         return UnitOfWork(self.sql, write=write)
 
     # -- reads ---------------------------------------------------------------------------
+    def kb_search(self, query: str, category: str | None) -> dict[str, Any]:
+        """The desk's search box: ranked hits (an empty query browses the category) and
+        the categories to browse."""
+        with self._uow(write=False) as uow:
+            hits = uow.knowledge.search(query, category=category, limit=20)
+            cats = uow.knowledge.categories()
+        return {
+            "articles": [_article(a) for a, _score in hits],
+            "categories": [{"code": c, "count": n} for c, n in cats],
+        }
+
     def pop_context(self, number: str, kb_query: str) -> dict[str, Any]:
         """Customer card, open tickets, last calls, open incidents for their area, and
         knowledge-base articles matching what the caller chose in the IVR."""
@@ -81,12 +92,13 @@ class CrmDesk:
         with self._uow(write=False) as uow:
             if kb_query.strip():
                 out["articles"] = [
-                    {"id": a.id, "title": a.title, "body": a.body[:300], "lang": a.lang}
-                    for a, _score in uow.knowledge.search(kb_query, limit=3)
+                    _article(a) for a, _score in uow.knowledge.search(kb_query, limit=5)
                 ]
             if card is None:
                 return out
             out["customer"] = _card(card)
+            full = uow.customers.get(card.id)  # the card has no tags: is it a VIP?
+            out["customer"]["vip"] = bool(full is not None and full.vip)
             out["tickets"] = [
                 _ticket(t) for t in uow.tickets.find(customer_id=card.id, open_only=True, limit=10)
             ]
@@ -268,3 +280,13 @@ class CrmDesk:
 
     def link_customer(self, call_id: str, customer_id: int, actor: str) -> None:
         self.store.update_interaction(call_id, actor=actor, customer_id=customer_id)
+
+
+def _article(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "title": a.title,
+        "body": a.body[:300],
+        "lang": a.lang,
+        "category": a.category,
+    }

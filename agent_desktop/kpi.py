@@ -2,9 +2,10 @@
 
 Definitions (the wallboard and the CRM cross-check both use these):
 
-- service level: calls answered within the target wait, as a percentage of calls answered
-  plus calls abandoned after the short-abandon threshold. Short abandons (callers who hung
-  up almost at once) are left out of both sides: no staffing could have saved them.
+- service level (SL): answered within the target T ÷ (answered + abandoned after T +
+  still waiting beyond T), as a percentage. Callers who hung up within T are left out of
+  both sides (they were never failed); callers still waiting past T are already failures,
+  so a queue that builds up pulls the figure down at once instead of after they hang up.
 - ASA (average speed of answer): total wait of answered calls / answered calls.
 - AHT (average handle time): total talk + hold + wrap-up of handled calls / handled calls.
 - abandon rate: long abandons / (answered + long abandons), as a percentage.
@@ -26,10 +27,27 @@ def _ratio(part: float, whole: float) -> float | None:
     return None if whole <= 0 else part / whole
 
 
-def service_level(answered_in_target: int, answered: int, long_abandoned: int) -> float | None:
-    """Percent answered within target; None when no call counts yet."""
-    r = _ratio(answered_in_target, answered + long_abandoned)
+SERVICE_LEVEL_FORMULA = {
+    "zh": "服务水平 = T 秒内接听数 ÷ (接听数 + 超过 T 秒后放弃数 + 已等待超过 T 秒的排队数)",
+    "en": "Service level = answered within T ÷ (answered + abandoned after T + waiting beyond T)",
+}
+
+
+def service_level(
+    answered_in_target: int,
+    answered: int,
+    abandoned_after_target: int,
+    waiting_beyond_target: int = 0,
+) -> float | None:
+    """Percent answered within target T (see SERVICE_LEVEL_FORMULA); None when no call
+    counts yet."""
+    r = _ratio(answered_in_target, answered + abandoned_after_target + waiting_beyond_target)
     return None if r is None else 100.0 * r
+
+
+def waiting_beyond(waits: list[float] | tuple[float, ...], target_seconds: float) -> int:
+    """Callers waiting now who have already waited longer than the target."""
+    return sum(1 for w in waits if w > target_seconds)
 
 
 def asa(total_wait_answered: float, answered: int) -> float | None:

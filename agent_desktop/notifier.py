@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from agent_desktop import ivrpath
 from agent_desktop.crmview import CrmDesk
 from agent_desktop.hub import Hub
 from cti import events as ev
@@ -70,6 +71,7 @@ class Notifier:
             "since": a.since,
             "call_id": a.call_id,
             "wrap_up_until": a.wrap_up_until,
+            "wrap_up_mode": a.wrap_up_mode,
             "after_call": a.after_call.value if a.after_call else None,
         }
 
@@ -116,11 +118,15 @@ class Notifier:
 
     def _kb_query(self, call: Any, service: str) -> str:
         svc = next((s for s in self.engine.settings.services if s.name == service), None)
+        # The service's names and what the caller chose or said in the IVR.
         words = [service]
         if svc is not None:
             words += [svc.label_zh, svc.label_en]
-        words += [str(s.get("recognized") or "") for s in call.ivr_steps]
+        words += ivrpath.search_words(self._flows(), call.ivr_steps)
         return " ".join(w for w in words if w)
+
+    def _flows(self) -> Any:
+        return getattr(getattr(self.engine, "ivr", None), "flows", None)
 
     def _ringing(self, e: ev.AgentRinging) -> None:
         aid = self.router.by_extension.get(e.agent)
@@ -155,10 +161,7 @@ class Notifier:
             "caller_name": call.caller_name if call is not None else "",
             "service": service,
             "service_label": [svc.label_zh, svc.label_en] if svc else [service, service],
-            "ivr": [
-                {"node": s.get("node"), "key": s.get("key"), "recognized": s.get("recognized")}
-                for s in (call.ivr_steps if call is not None else [])
-            ],
+            "ivr": ivrpath.describe(self._flows(), call.ivr_steps if call is not None else []),
             "queued_at": call.queued_at if call is not None else None,
             "context": self.contexts.get(e.call_id),
             "recording_paused": False,

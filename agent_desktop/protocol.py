@@ -43,6 +43,8 @@ AGENT_COMMANDS: dict[str, Schema] = {
     },
     "wrapup": {**CALL, "disposition": ("str", False, 32), "notes": ("str", False, 4000)},
     "dismiss": CALL,
+    # Knowledge base: words (empty: browse), optionally one category.
+    "kb_search": {"query": ("str", False, 200), "category": ("str", False, 64)},
 }
 SUPERVISOR_COMMANDS: dict[str, Schema] = {
     "ping": {},

@@ -59,6 +59,9 @@ def seed(board: WallboardState, rows: Iterable[Mapping[str, Any]], now: float) -
                 + float(row.get("wrapup_seconds") or 0.0)
             )
         elif row.get("end_reason") == "abandoned":
+            info = board.services.get(service)
+            if wait > (info.target_seconds if info else 20.0):
+                t.abandoned_after_target += 1
             if kpi.is_short_abandon(wait, board.short_abandon):
                 t.short_abandoned += 1
             else:

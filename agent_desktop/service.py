@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from agent_desktop import kpi
+from agent_desktop import alarms, kpi
 from agent_desktop.crmview import CrmDesk
 from agent_desktop.hub import Hub
 from agent_desktop.notifier import Notifier
@@ -57,21 +58,31 @@ class Desk:
         self.config = config or DeskConfig()
         self.hub = Hub(queue_limit=self.config.queue_limit)
         self._dirty = asyncio.Event()
-        self.occupancy = Occupancy(utc_offset=engine.router.config.utc_offset)
+        # Days (today's totals, the chart's quarter hours) begin in the site's time zone.
+        offset = datetime.now(ZoneInfo(engine.settings.time_zone)).utcoffset()
+        utc_offset = offset.total_seconds() if offset is not None else 0.0
+        self.occupancy = Occupancy(utc_offset=utc_offset)
         self.notifier = Notifier(
             engine, self.hub, crm, on_change=self._dirty.set, on_agent=self.occupancy.observe
         )
         self.telephony = Telephony(engine, self.config.dial)
         self.outbound = Outbound(engine, self.notifier, crm, self.telephony)
+        site = dict((m, (w, c)) for m, w, c in engine.settings.thresholds)
         self.board = WallboardState(
             {
                 s.name: ServiceInfo(
-                    s.name, s.label_zh, s.label_en, s.target_percent, s.target_seconds
+                    s.name,
+                    s.label_zh,
+                    s.label_en,
+                    s.target_percent,
+                    s.target_seconds,
+                    alarms.from_limits({**site, **{m: (w, c) for m, w, c in s.thresholds}}),
                 )
                 for s in engine.settings.services
             },
             short_abandon=self.config.short_abandon,
-            utc_offset=engine.router.config.utc_offset,
+            utc_offset=utc_offset,
+            thresholds=alarms.from_limits(site),
         )
         self._wrapups: asyncio.Queue[list[tuple[str, float]]] = asyncio.Queue()
         self._unsubscribe: Callable[[], None] | None = None

@@ -159,6 +159,106 @@ TEXT: dict[str, tuple[str, str]] = {
     "calling": ("正在呼叫客户…", "Calling the customer…"),
     "outbound": ("外呼", "Outbound call"),
     "occupancy": ("占用率", "Occupancy"),
+    "alarm_above": (
+        "{scope}：{metric} {value}，高于{level}阈值 {limit}",
+        "{scope}: {metric} {value}, above the {level} threshold {limit}",
+    ),
+    "alarm_below": (
+        "{scope}：{metric} {value}，低于{level}阈值 {limit}",
+        "{scope}: {metric} {value}, below the {level} threshold {limit}",
+    ),
+    "alarm_cleared": ("{scope}：{metric} 恢复正常", "{scope}: {metric} back to normal"),
+    "level_warn": ("预警", "warning"),
+    "level_critical": ("严重", "critical"),
+    "active_alarms": ("当前告警", "Active alarms"),
+    "alarm_history": ("告警记录", "Alarm history"),
+    "no_alarms": ("无告警", "No alarms"),
+    "calls": ("呼叫数", "Calls"),
+    "time_of_day": ("时段", "Time of day"),
+    "target": ("目标", "target"),
+    "wrap_agent": (
+        "话后处理由您结束：完成后点击「就绪」（最长 {left}）",
+        "You end wrap-up: press Ready when done (at most {left} left)",
+    ),
+    "knowledge_base": ("知识库", "Knowledge base"),
+    "pbx_name": ("来电名称", "Caller name"),
+    "kb_placeholder": ("搜索，如：电视没信号", "Search, e.g. no signal"),
+    "all_categories": ("全部类别", "All categories"),
+    "search": ("搜索", "Search"),
+    "no_results": ("没有找到相关文章", "No matching articles"),
+    "wrap_timed": ("话后处理将在 {left} 后自动结束", "Wrap-up ends by itself in {left}"),
+}
+# Refusals the desk shows: by code, and by the server's detail where one code has several.
+ERRORS: dict[str, tuple[str, str]] = {
+    "forbidden": ("这不是您的通话", "Not your call"),
+    "gone": ("通话已结束", "The call is no longer in progress"),
+    "pbx_down": ("与交换机（Asterisk）的连接已断开", "No connection to the PBX (Asterisk)"),
+    "unavailable": ("未连接客户资料库", "No CRM is connected"),
+    "invalid": ("输入有误", "Invalid input"),
+    "not_found": ("找不到该坐席", "No such agent"),
+    "not_allowed": ("当前不能执行此操作", "Not allowed now"),
+    "malformed": ("消息格式错误", "Malformed message"),
+    "unknown_type": ("不支持的操作", "Unknown action"),
+    "too_large": ("内容过长", "Too much text"),
+    "unauthorized": ("登录已失效，请重新登录", "The session has ended; log in again"),
+    "disconnected": ("连接已断开，正在重连", "Disconnected, reconnecting"),
+    "agent_busy": (
+        "坐席 {agent} 当前「{state}」，无法接受转接",
+        "{agent} is {state}: cannot take the transfer",
+    ),
+    "state_refused": ("当前状态「{state}」下不能「{action}」", "Cannot “{action}” while {state}"),
+}
+DETAILS: dict[str, tuple[str, str]] = {
+    "no such agent": ("没有这个坐席", "No such agent"),
+    "no such service": ("没有这个业务", "No such service"),
+    "a call you placed cannot be transferred": (
+        "外呼的通话不能转接",
+        "A call you placed cannot be transferred",
+    ),
+    "a number is needed": ("请输入号码", "A number is needed"),
+    "not a phone number": ("不是有效的电话号码", "Not a phone number"),
+    "a customer needs a name": ("请填写客户姓名", "A customer needs a name"),
+    "a ticket needs a title": ("请填写工单标题", "A ticket needs a title"),
+    "unknown ticket category": ("未知的工单类别", "Unknown ticket category"),
+    "priority is 1 to 4": ("优先级为 1 到 4", "Priority is 1 to 4"),
+    "unknown ticket action": ("未知的工单操作", "Unknown ticket action"),
+    "the ticket is not this caller's": (
+        "该工单不属于此来电客户",
+        "The ticket is not this caller's",
+    ),
+    "unknown disposition": ("未知的处理结果", "Unknown disposition"),
+    "unknown reason": ("未知的未就绪原因", "Unknown reason"),
+    "click-to-call needs a free agent (wrap-up finished)": (
+        "外呼前请先结束话后处理",
+        "Finish wrap-up before calling out",
+    ),
+    "the call has ended": ("通话已结束", "The call has ended"),
+    "the call is not in progress": ("通话未在进行中", "The call is not in progress"),
+    "the call is no longer on the desk": (
+        "该通话已不在工作台上",
+        "The call is no longer on the desk",
+    ),
+    "no Asterisk connection": ("与交换机的连接已断开", "No Asterisk connection"),
+}
+GRADES: dict[str, tuple[str, str]] = {
+    "gold": ("金卡", "Gold"),
+    "silver": ("银卡", "Silver"),
+    "bronze": ("铜卡", "Bronze"),
+    "platinum": ("白金卡", "Platinum"),
+}
+# crm.model.incident.IncidentType
+INCIDENT_TYPES: dict[str, tuple[str, str]] = {
+    "cable": ("线路故障", "Cable fault"),
+    "equipment": ("设备故障", "Equipment fault"),
+    "power": ("停电", "Power cut"),
+    "network": ("网络故障", "Network fault"),
+    "other": ("其他故障", "Other fault"),
+}
+STATE_ACTIONS: dict[str, tuple[str, str]] = {
+    "login": ("签入", "sign in"),
+    "ready": ("就绪", "ready"),
+    "not_ready": ("未就绪", "not ready"),
+    "logout": ("签出", "sign out"),
 }
 # Keys the browser scripts need (the pages render the rest server-side).
 SCRIPT_KEYS = (
@@ -189,7 +289,35 @@ SCRIPT_KEYS = (
     "transferred",
     "dialing",
     "calling",
+    "alarm_above",
+    "alarm_below",
+    "alarm_cleared",
+    "level_warn",
+    "level_critical",
+    "no_alarms",
+    "calls",
+    "time_of_day",
+    "offered",
+    "answered",
+    "abandoned",
+    "wrap_agent",
+    "wrap_timed",
+    "no_results",
+    "pbx_name",
 )
+
+
+# Knowledge-base categories (the CRM's codes); an unknown code is shown as it is.
+KB_CATEGORIES: dict[str, tuple[str, str]] = {
+    "billing": ("账单缴费", "Billing"),
+    "cable": ("有线电视", "Cable TV"),
+    "network": ("宽带网络", "Broadband"),
+    "power": ("停电", "Power"),
+    "installation": ("新装", "Installation"),
+    "repair": ("报修", "Repair"),
+}
+# Wallboard figures an alarm can name.
+METRICS = ("waiting", "longest_wait", "service_level", "abandon_rate")
 
 
 def pick(pair: tuple[str, str], lang: str) -> str:
@@ -205,5 +333,12 @@ def script_strings(lang: str) -> dict[str, object]:
         "categories": {k: pick(v, lang) for k, v in CATEGORIES.items()},
         "ticket_actions": {k: pick(v, lang) for k, v in TICKET_ACTIONS.items()},
         "ticket_states": {k: pick(v, lang) for k, v in TICKET_STATES.items()},
+        "metrics": {k: pick(TEXT[k], lang) for k in METRICS},
+        "kb_categories": {k: pick(v, lang) for k, v in KB_CATEGORIES.items()},
+        "errors": {k: pick(v, lang) for k, v in ERRORS.items()},
+        "details": {k: pick(v, lang) for k, v in DETAILS.items()},
+        "state_actions": {k: pick(v, lang) for k, v in STATE_ACTIONS.items()},
+        "grades": {k: pick(v, lang) for k, v in GRADES.items()},
+        "incident_types": {k: pick(v, lang) for k, v in INCIDENT_TYPES.items()},
         "lang": lang,
     }

@@ -15,6 +15,7 @@ import jinja2
 from aiohttp import web
 
 from agent_desktop.identity import agent_id_for, may_watch
+from agent_desktop.kpi import SERVICE_LEVEL_FORMULA
 from agent_desktop.texts import (
     CATEGORIES,
     DESK_TICKET_ACTIONS,
@@ -31,7 +32,7 @@ from cti.websession import Identity
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-STATIC_FILES = {p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css")}
+STATIC_FILES = {p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css", ".txt")}
 JINJA: web.AppKey[jinja2.Environment] = web.AppKey("desk_jinja", jinja2.Environment)
 
 
@@ -50,11 +51,19 @@ def lang_of(request: web.Request) -> str:
 
 def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -> web.Response:
     lang = lang_of(request)
+    strings = script_strings(lang)
+    # Times on the pages are the site's local times, whatever the browser's zone is.
+    settings = request.app[DESK].engine.settings
+    strings["tz"] = settings.time_zone
+    strings["services"] = {
+        s.name: (s.label_zh if lang == "zh" else s.label_en) or s.name for s in settings.services
+    }
     ctx.update(
         lang=lang,
         t=lambda key: pick(TEXT[key], lang),
         pick=lambda pair: pick(pair, lang),
-        strings=script_strings(lang),
+        strings=strings,
+        formula=pick((SERVICE_LEVEL_FORMULA["zh"], SERVICE_LEVEL_FORMULA["en"]), lang),
     )
     resp = web.Response(
         text=request.app[JINJA].get_template(template).render(**ctx),

@@ -24,6 +24,7 @@ class Totals:
     answered: int = 0
     answered_in_target: int = 0
     abandoned: int = 0  # long abandons (at or over the short-abandon threshold)
+    abandoned_after_target: int = 0  # hung up after waiting longer than the SL target
     short_abandoned: int = 0
     wait_answered: float = 0.0
     handled: int = 0
@@ -37,6 +38,7 @@ class ServiceInfo:
     label_en: str = ""
     target_percent: float = 80.0
     target_seconds: float = 20.0
+    thresholds: tuple[alarms.Threshold, ...] | None = None  # None: the board's own
 
 
 @dataclass(slots=True)
@@ -55,6 +57,7 @@ class WallboardState:
     short_abandon: float = 5.0
     utc_offset: float = 0.0
     thresholds: tuple[alarms.Threshold, ...] = alarms.DEFAULT_THRESHOLDS
+    history: alarms.History = field(default_factory=alarms.History)
     day: int | None = None
     totals: dict[str, Totals] = field(default_factory=dict)
     waiting: dict[str, _Call] = field(default_factory=dict)
@@ -152,6 +155,9 @@ class WallboardState:
             return True
         waited = float(e.summary.get("wait_seconds") or 0.0)
         t = self._t(call.service)
+        svc = self.services.get(call.service)
+        if waited > (svc.target_seconds if svc else 20.0):
+            t.abandoned_after_target += 1
         if kpi.is_short_abandon(waited, self.short_abandon):
             t.short_abandoned += 1
         else:
@@ -186,12 +192,19 @@ class WallboardState:
 
     # -- output --------------------------------------------------------------------------
     def _figures(
-        self, t: Totals, waits: list[float], now: float, info: ServiceInfo | None, offers: int
+        self,
+        t: Totals,
+        waits: list[float],
+        now: float,
+        info: ServiceInfo | None,
+        offers: int,
+        beyond: int,
     ) -> dict[str, Any]:
         aht = kpi.aht(t.handle_seconds, t.handled)
         window = min(ERLANG_WINDOW, max(60.0, now - kpi.day_start(now, self.utc_offset)))
         target_pct = info.target_percent if info else 80.0
         target_s = info.target_seconds if info else 20.0
+        sl = kpi.service_level(t.answered_in_target, t.answered, t.abandoned_after_target, beyond)
         out: dict[str, Any] = {
             "waiting": len(waits),
             "longest_wait": round(max(waits), 1) if waits else 0.0,
@@ -200,14 +213,20 @@ class WallboardState:
             "answered_in_target": t.answered_in_target,
             "abandoned": t.abandoned,
             "short_abandoned": t.short_abandoned,
-            "service_level": _r(kpi.service_level(t.answered_in_target, t.answered, t.abandoned)),
+            "abandoned_after_target": t.abandoned_after_target,
+            "waiting_beyond_target": beyond,
+            "service_level": _r(sl),
             "asa": _r(kpi.asa(t.wait_answered, t.answered)),
             "aht": _r(aht),
             "abandon_rate": _r(kpi.abandon_rate(t.abandoned, t.answered)),
             "needed": kpi.agents_needed(offers / window, aht or DEFAULT_AHT, target_pct, target_s),
             "target": {"percent": target_pct, "seconds": target_s},
         }
-        out["alarms"] = alarms.evaluate(out, self.thresholds, target_pct)
+        thresholds = (info.thresholds if info else None) or self.thresholds
+        out["alarms"] = alarms.evaluate(out, thresholds, target_pct)
+        out["alarm_list"] = alarms.describe(
+            info.name if info else "overall", out, thresholds, target_pct
+        )
         return out
 
     def snapshot(self, now: float, agents: list[dict[str, Any]]) -> dict[str, Any]:
@@ -226,10 +245,14 @@ class WallboardState:
         )
         services = []
         overall = Totals()
+        beyond_all = 0
         for name in names:
             t = self.totals.get(name, Totals())
             info = self.services.get(name)
-            row = self._figures(t, waits.get(name, []), now, info, recent.get(name, 0))
+            mine = waits.get(name, [])
+            beyond = kpi.waiting_beyond(mine, info.target_seconds if info else 20.0)
+            beyond_all += beyond  # each caller against their own service's target
+            row = self._figures(t, mine, now, info, recent.get(name, 0), beyond)
             row.update(
                 name=name,
                 label_zh=(info.label_zh if info else "") or name,
@@ -239,10 +262,13 @@ class WallboardState:
             for f in Totals.__slots__:  # type: ignore[attr-defined]
                 setattr(overall, f, getattr(overall, f) + getattr(t, f))
         all_waits = [w for ws in waits.values() for w in ws]
-        total = self._figures(overall, all_waits, now, None, len(self.recent_offers))
+        total = self._figures(overall, all_waits, now, None, len(self.recent_offers), beyond_all)
         # The overall Erlang figure is the sum over services: each has its own target.
         total["needed"] = sum(s["needed"] for s in services)
         total["alarms"] = alarms.evaluate(total, self.thresholds, 80.0)
+        total["alarm_list"] = alarms.describe("overall", total, self.thresholds, 80.0)
+        raised = [a for s in [*services, total] for a in s["alarm_list"]]
+        self.history.observe(raised, now)
         counts: dict[str, int] = {}
         for a in agents:
             counts[a["state"]] = counts.get(a["state"], 0) + 1
@@ -256,7 +282,10 @@ class WallboardState:
             "agent_counts": counts,
             "chart": self.chart,
             "level": alarms.worst(levels),
+            "alarms": raised,
+            "alarm_history": self.history.recent(),
             "short_abandon": self.short_abandon,
+            "formula": kpi.SERVICE_LEVEL_FORMULA,
         }
 
 

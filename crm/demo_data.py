@@ -27,9 +27,53 @@ CUSTOMERS = [
     ),
 ]
 
+# More callers for the demo (cti/demo.py dials their numbers): added after the group
+# customer so the ones above keep their places.
+MORE_CUSTOMERS = [
+    ("刘洋", "individual", "BJ-100003", "+86 135 1111 2222", "北京/朝阳区", set(), "silver"),
+    ("赵敏", "individual", "BJ-100004", "186 2222 3333", "北京/西城区", set(), None),
+    ("孙磊", "individual", "SH-200002", "+86 137 3333 4444", "上海/徐汇区", set(), None),
+    (
+        "Emily Wang 王艾米",
+        "individual",
+        "SH-200003",
+        "+86 139 4444 5555",
+        "上海/浦东新区",
+        set(),
+        None,
+    ),
+    ("周杰", "individual", "GZ-300002", "020 3888 1234", "广东/广州/天河区", set(), "silver"),
+]
+
 ARTICLES = [
     ("停电怎么办", "遇到停电时，请先检查家中空气开关，再拨打故障报修热线。", "power", "zh"),
     ("机顶盒无信号的处理方法", "请重启机顶盒并检查信号线是否松动。", "cable", "zh"),
+    (
+        "电视没有信号怎么办",
+        "先看机顶盒指示灯：红灯请重启机顶盒；绿灯请检查电视的信号源（HDMI）。"
+        "如所在小区有光缆故障公告，请等待抢修完成。",
+        "cable",
+        "zh",
+    ),
+    (
+        "账单查询与缴费",
+        "每月账单包含月租、通话费和税费。可在营业厅、网上营业厅或自动扣款缴费。",
+        "billing",
+        "zh",
+    ),
+    (
+        "No signal on your TV",
+        "Check the set-top box light: red means restart the box; green means check the TV "
+        "input (HDMI). If your area has a cable outage notice, repairs are under way.",
+        "cable",
+        "en",
+    ),
+    (
+        "Paying your bills",
+        "Bills can be paid at a service hall, online, or by direct debit each month.",
+        "billing",
+        "en",
+    ),
     (
         "How to reset your broadband router",
         "Unplug the router for thirty seconds, then plug it back in.",
@@ -98,6 +142,22 @@ def load_demo(uow: UnitOfWork) -> dict[str, int]:
             ACTOR,
         )
     )
+    for name, kind, account, phone, area, tags, grade in MORE_CUSTOMERS:
+        ids.append(
+            add_customer(
+                uow,
+                Customer(
+                    name=name,
+                    kind=CustomerKind(kind),
+                    account_number=account,
+                    area=area,
+                    tags=tags,
+                    grade=grade,
+                    phones=[make_phone(phone, "mobile")],
+                ),
+                ACTOR,
+            )
+        )
     tickets = [
         open_ticket(
             uow,
@@ -118,6 +178,21 @@ def load_demo(uow: UnitOfWork) -> dict[str, int]:
         open_ticket(
             uow, actor=ACTOR, title="Billing question", category="consultation", customer_id=ids[2]
         ).id,
+        open_ticket(
+            uow,
+            actor=ACTOR,
+            title="机顶盒显示 E102 / Set-top box shows E102",
+            category="repair",
+            customer_id=ids[5],
+            department_id=repair.id,
+        ).id,
+        open_ticket(
+            uow,
+            actor=ACTOR,
+            title="账单地址变更 Change of billing address",
+            category="consultation",
+            customer_id=ids[8],
+        ).id,
     ]
     incident = open_incident(
         uow,
@@ -127,7 +202,7 @@ def load_demo(uow: UnitOfWork) -> dict[str, int]:
         areas=["北京/朝阳区"],
         description="施工挖断光缆，正在抢修。Repair crews are on site.",
     )
-    link_tickets(uow, incident.id, tickets[:2], ACTOR)
+    link_tickets(uow, incident.id, [*tickets[:2], tickets[3]], ACTOR)
     for title, body, category, lang in ARTICLES:
         add_article(uow, actor=ACTOR, title=title, body=body, category=category, lang=lang)
     return {"customers": len(ids), "tickets": len(tickets), "incident_id": incident.id or 0}

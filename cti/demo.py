@@ -54,14 +54,23 @@ DEMO_SERVICES = (
 DEMO_PROMPTS = {
     f"{lang}/{name}": 16000 for lang in ("zh", "en") for name in ("welcome", "main-menu")
 }
+# The demo's callers as the PBX presents them (CallerIDNum, CallerIDName), the language
+# key they press and their menu choice. Most are customers of crm/demo_data.py: 张伟 is
+# the VIP, 张伟 and 刘洋 live in 朝阳区 where a fibre cut is open, 张伟, 刘洋, John Smith
+# and Emily Wang have open tickets. Two numbers are unknown to the CRM.
 DEMO_CALLERS = (
-    ("13812345678", "张三"),
-    ("+86 10 6552 1234", "李四"),
-    ("02167891234", "王五"),
-    ("+1 415 555 0100", "Alice Smith"),
-    ("13998765432", "赵六"),
-    ("075512345678", "钱七"),
+    ("13800138000", "ZHANG WEI", "1", "2", True),  # VIP, 朝阳区 incident, ticket: repairs
+    ("13910002000", "LI NA", "1", "1", True),
+    ("02160001234", "JOHN SMITH", "2", "1", True),  # open ticket
+    ("13511112222", "LIU YANG", "1", "2", True),  # 朝阳区 incident, open ticket
+    ("18622223333", "ZHAO MIN", "1", "3", True),
+    ("13399998888", "王先生", "1", "1", False),  # unknown: keys no account, then the menu
+    ("13733334444", "SUN LEI", "1", "4", True),
+    ("13944445555", "EMILY WANG", "2", "1", True),  # open ticket
+    ("02038881234", "ZHOU JIE", "1", "1", True),
+    ("17755556666", "Li Ming", "2", "3", False),  # unknown
 )
+HOTLINE = {"IVR_SCRIPT": "hotline"}  # the complete hotline flow (config/ivr/hotline.yaml)
 
 
 def demo_settings(workdir: Path, *, web_port: int, time_scale: float) -> Settings:
@@ -96,9 +105,47 @@ def demo_settings(workdir: Path, *, web_port: int, time_scale: float) -> Setting
 
 
 def demo_caller(rng: random.Random, i: int) -> CallerSpec:
-    number, name = DEMO_CALLERS[i % len(DEMO_CALLERS)]
-    key = rng.choice(["1", "2", "3", "4", "0", ""])
-    return CallerSpec(number=number, name=name, entry="ivr", dtmf=[key])
+    """The i-th caller through the hotline: language key, then (unknown numbers) no
+    account number twice, then the menu key. After the first round ``rng`` varies half
+    of the menu choices so the services share the load."""
+    number, name, lang, key, known = DEMO_CALLERS[i % len(DEMO_CALLERS)]
+    if i >= len(DEMO_CALLERS) and rng.random() < 0.5:
+        key = rng.choice(["1", "2", "3", "4"])
+    keys = [lang, key] if known else [lang, "", "", key]
+    return CallerSpec(
+        number=number,
+        name=name,
+        entry="ivr",
+        dtmf=keys,
+        variables=dict(HOTLINE),
+        language="zh" if lang == "1" else "en",
+    )
+
+
+def prompt_sounds(flows: Any) -> dict[str, int]:
+    """Every prompt of the flows, in each of their languages, as 1 s sounds on the
+    simulated PBX (a real site installs them with `cti prompts install`)."""
+    return {
+        flow.sound(p, lang): 8000
+        for flow in flows.flows
+        for p in flow.prompts()
+        for lang in flow.languages
+    }
+
+
+def open_all_day(flows: Any) -> Any:
+    """The flows with their calendars open round the clock: the demo runs at any hour,
+    and its callers should reach agents rather than the after-hours menu."""
+    from ivr.flow import Calendar, FlowSet
+
+    day = ((0, 24 * 60),)
+    always = Calendar({d: day for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    return FlowSet(
+        tuple(
+            dataclasses.replace(f, calendars={name: always for name in f.calendars})
+            for f in flows.flows
+        )
+    )
 
 
 def _sql_engine(settings: Settings) -> SqlEngine:
@@ -190,6 +237,8 @@ async def run_demo(
                 crm_store=store,
                 background=[("announcements", AnnouncementScheduler(sql).run)],
             ) as engine:
+                engine.ivr.flows = open_all_day(engine.ivr.flows)
+                sim.install_sounds(prompt_sounds(engine.ivr.flows))
                 sim.set_agi_target(sim.config.agi_host, engine.agi_port)
                 await engine.wait_ready(timeout=15)
                 if calls is not None:
@@ -237,12 +286,20 @@ async def _run_batch(
     rows = await asyncio.to_thread(store.count_interactions)
     found = [await asyncio.to_thread(store.get_interaction, cid) for cid in ids]
     written = sum(1 for f in found if f is not None)
+    rows_found = [f for f in found if f is not None]
+    identified = sum(1 for f in rows_found if f.customer_id is not None)
     return {
         "calls": calls,
         "interactions_written": rows - before,
         "lost": calls - written,
         "duplicated": max(0, (rows - before) - written),
         "answered": sum(1 for f in found if f is not None and f.agent_answered),
+        # Callers the CRM knew (by caller ID or the account they keyed) and what they heard.
+        "identified": identified,
+        "identified_percent": round(100.0 * identified / calls, 1) if calls else 0.0,
+        "incident_announced": sum(
+            1 for f in rows_found if any(s.get("node") == "incident" for s in f.ivr_steps or [])
+        ),
         "seconds": round(time.monotonic() - started, 2),
     }
 

@@ -79,7 +79,8 @@ WS_COMMANDS: dict[str, dict[str, P]] = {
             "wrapup",
             "dismiss",
         )
-    },
+    }
+    | {"kb_search": P.KB_READ},
     "/wallboard/ws": {"ping": P.WALLBOARD_VIEW, "agent": P.WALLBOARD_VIEW},
 }
 

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cti.ami.session import AmiSettings
 from cti.yamlsource import ConfigError, Located, load_yaml
@@ -34,6 +35,16 @@ class ServiceConfig:
     target_seconds: int = 20
     label_zh: str = ""
     label_en: str = ""
+    # Wrap-up: "agent" (the agent ends it, at most wrap_up_seconds) or "timed" (it ends
+    # after wrap_up_seconds, or sooner if the agent ends it). None: the site's.
+    wrap_up_mode: str | None = None
+    wrap_up_seconds: float | None = None
+    # Wallboard alarm limits: metric -> (warn, critical), over the site's defaults.
+    thresholds: tuple[tuple[str, float, float], ...] = ()
+
+
+THRESHOLD_METRICS = ("waiting", "longest_wait", "abandon_rate", "service_level")
+WRAP_UP_MODES = ("agent", "timed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +76,9 @@ class Settings:
     journal_path: str = "var/journal.jsonl"
     recordings_dir: str = "var/recordings"
     wrap_up_seconds: float = 10.0
+    wrap_up_mode: str = "timed"
+    time_zone: str = "Asia/Shanghai"
+    thresholds: tuple[tuple[str, float, float], ...] = ()
     dialplan: DialplanConfig = field(default_factory=DialplanConfig)
     skills: tuple[str, ...] = ()
     services: tuple[ServiceConfig, ...] = ()
@@ -93,6 +107,42 @@ def _skill_map(item: Located | None, known: set[str]) -> dict[str, int]:
             raise level.error(f"unknown skill {name!r}; declare it under skills:")
         out[name] = level.int(1, 10)
     return out
+
+
+def _thresholds(item: Located | None) -> tuple[tuple[str, float, float], ...]:
+    """``metric: {warn: x, critical: y}`` pairs; service level's are margins (points
+    below the service's target), the others absolute limits."""
+    if item is None:
+        return ()
+    out = []
+    for metric, limits in item.items():
+        if metric not in THRESHOLD_METRICS:
+            raise limits.error(
+                f"unknown wallboard metric {metric!r} (allowed: {', '.join(THRESHOLD_METRICS)})"
+            )
+        limits.keys_within({"warn", "critical"})
+        out.append((metric, limits.req("warn").float(), limits.req("critical").float()))
+    return tuple(out)
+
+
+def _wrap_mode(item: Located | None) -> str | None:
+    if item is None:
+        return None
+    mode = item.str()
+    if mode not in WRAP_UP_MODES:
+        raise item.error("wrap_up_mode is 'agent' (ended by the agent) or 'timed'")
+    return mode
+
+
+def _time_zone(item: Located | None) -> str:
+    if item is None:
+        return "Asia/Shanghai"
+    name = item.str()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise item.error(f"unknown time zone {name!r} (an IANA name like Asia/Shanghai)") from None
+    return name
 
 
 def _asterisk(item: Located, index: int) -> AmiSettings:
@@ -169,6 +219,9 @@ def parse_settings(root: Located, base: Path) -> Settings:
             "journal",
             "recordings_dir",
             "wrap_up_seconds",
+            "wrap_up_mode",
+            "time_zone",
+            "wallboard",
             "dialplan",
             "skills",
             "services",
@@ -191,8 +244,21 @@ def parse_settings(root: Located, base: Path) -> Settings:
     known = set(skills)
     services = []
     for s in root.get("services").list() if root.get("services") else []:
-        s.keys_within({"name", "skills", "priority", "target", "label_zh", "label_en"})
+        s.keys_within(
+            {
+                "name",
+                "skills",
+                "priority",
+                "target",
+                "label_zh",
+                "label_en",
+                "wrap_up_mode",
+                "wrap_up_seconds",
+                "thresholds",
+            }
+        )
         target = s.get("target")
+        wrap = s.get("wrap_up_seconds")
         services.append(
             ServiceConfig(
                 name=s.req("name").str(),
@@ -202,6 +268,9 @@ def parse_settings(root: Located, base: Path) -> Settings:
                 target_seconds=target.req("seconds").int(1, 3600) if target else 20,
                 label_zh=s.get("label_zh").str() if s.get("label_zh") else "",
                 label_en=s.get("label_en").str() if s.get("label_en") else "",
+                wrap_up_mode=_wrap_mode(s.get("wrap_up_mode")),
+                wrap_up_seconds=wrap.float(0) if wrap is not None else None,
+                thresholds=_thresholds(s.get("thresholds")),
             )
         )
     agents = []
@@ -239,6 +308,9 @@ def parse_settings(root: Located, base: Path) -> Settings:
     if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
         db_url = "sqlite:///" + str(base / db_url.removeprefix("sqlite:///"))
     redis = root.get("redis")
+    board = root.get("wallboard")
+    if board is not None:
+        board.keys_within({"thresholds"})
     return Settings(
         source=root.file,
         asterisk=servers,
@@ -259,6 +331,9 @@ def parse_settings(root: Located, base: Path) -> Settings:
         wrap_up_seconds=root.get("wrap_up_seconds").float(0)
         if root.get("wrap_up_seconds")
         else 10.0,
+        wrap_up_mode=_wrap_mode(root.get("wrap_up_mode")) or "timed",
+        time_zone=_time_zone(root.get("time_zone")),
+        thresholds=_thresholds(board.get("thresholds") if board is not None else None),
         dialplan=dp,
         skills=skills,
         services=tuple(services),

@@ -20,6 +20,7 @@ from aiohttp import web
 from aiohttp_session import STORAGE_KEY, get_session, new_session, session_middleware
 
 from cti import roles, websession
+from cti.errorpages import error_pages
 from cti.websecurity import (
     CSRF_TOKEN,
     csrf_middleware,
@@ -70,7 +71,8 @@ TEXT = {
     "links": ("Asterisk 连接", "Asterisk links"),
     "server": ("服务器", "Server"),
     "state": ("状态", "State"),
-    "version": ("版本", "Version"),
+    "version": ("Asterisk 版本", "Asterisk version"),
+    "ami_version": ("AMI 协议版本", "AMI protocol"),
     "reconnects": ("连接次数", "Connects"),
     "up": ("已连接", "up"),
     "down": ("断开", "down"),
@@ -310,7 +312,13 @@ async def status_page(request: web.Request) -> web.Response:
         if c.state.value != "ended"
     ]
     servers = [
-        {"name": n, "up": s.ready.is_set(), "version": s.version, "reconnects": s.connects}
+        {
+            "name": n,
+            "up": s.ready.is_set(),
+            "version": s.pbx_version,
+            "ami_version": s.version,
+            "reconnects": s.connects,
+        }
         for n, s in engine.sessions.items()
     ]
     return render(
@@ -340,6 +348,7 @@ def make_app(
             forwarded_middleware(settings.web_trusted_proxies),
             secure_cookies,
             session_middleware(storage),
+            error_pages,
             auth_middleware,
             csrf_middleware,
         ],

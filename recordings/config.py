@@ -7,6 +7,7 @@ nothing until a model path is given.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,15 @@ from recordings.retention import RetentionPolicy
 
 class RecordingsConfigError(ValueError):
     pass
+
+
+DEFAULT_SCORECARD = Path(__file__).parent / "default_scorecard.yaml"
+
+
+def default_scorecards() -> tuple[dict[str, Any], ...]:
+    """The bilingual scorecard that ships, so QA can score out of the box."""
+    with DEFAULT_SCORECARD.open(encoding="utf-8") as f:
+        return (yaml.safe_load(f),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +47,21 @@ class RecordingsConfig:
     retention_interval: float = 3600.0
     finalize_retries: int = 25
     finalize_delay: float = 0.2
-    scorecards: tuple[dict[str, Any], ...] = ()
+    scorecards: tuple[dict[str, Any], ...] = field(default_factory=default_scorecards)
+    source: str = ""  # the recordings.yaml read ("" when none: the defaults)
 
     def language_for(self, service: str | None) -> str:
         return self.service_languages.get(service or "", self.default_language)
+
+    def transcription_status(self) -> tuple[str, list[str]]:
+        """("ready" | "off" | "no_model" | "missing", model directories not found): what
+        the pages tell QA staff when transcripts do not appear."""
+        if not self.transcribe:
+            return "off", []
+        if not self.models:
+            return "no_model", []
+        missing = [path for path in self.models.values() if not Path(path).is_dir()]
+        return ("missing", missing) if missing else ("ready", [])
 
 
 def parse_config(raw: dict[str, Any], base: Path, directory: str) -> RecordingsConfig:
@@ -74,7 +95,7 @@ def parse_config(raw: dict[str, Any], base: Path, directory: str) -> RecordingsC
         transcribe_parallel=max(1, int(raw.get("transcribe_parallel", 1))),
         retention=policy,
         retention_interval=float(raw.get("retention_interval", 3600.0)),
-        scorecards=tuple(raw.get("scorecards") or ()),
+        scorecards=tuple(raw.get("scorecards") or ()) or default_scorecards(),
     )
 
 
@@ -89,4 +110,4 @@ def load_config(site_source: str, recordings_dir: str) -> RecordingsConfig:
         raw = yaml.safe_load(f) or {}
     if not isinstance(raw, dict):
         raise RecordingsConfigError(f"{path}: the top level must be a mapping")
-    return parse_config(raw, base, recordings_dir)
+    return dataclasses.replace(parse_config(raw, base, recordings_dir), source=str(path))

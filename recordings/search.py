@@ -3,10 +3,12 @@ interactions (disposition, customer), on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-import calendar
-import time
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, exists, func, or_, select
 
@@ -18,8 +20,8 @@ PAGE = 50
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    date_from: str = ""  # YYYY-MM-DD (UTC), inclusive
-    date_to: str = ""  # YYYY-MM-DD (UTC), inclusive
+    date_from: str = ""  # YYYY-MM-DD (a day in ``tz``), inclusive
+    date_to: str = ""  # YYYY-MM-DD (a day in ``tz``), inclusive
     agent: str = ""
     customer: str = ""  # name or number, a part of it
     service: str = ""
@@ -28,6 +30,7 @@ class Filters:
     max_seconds: float | None = None
     words: str = ""  # every word must be in the transcript
     only_agent: str | None = None  # an agent sees only calls they took part in
+    tz: str = "UTC"  # the site's time zone: where its days begin
 
     @classmethod
     def from_query(cls, q: Any, only_agent: str | None) -> Filters:
@@ -44,12 +47,24 @@ class Filters:
                    str(q.get("q", ""))[:200].strip(), only_agent)
 
 
-def _day(text: str, end: bool) -> float | None:
+def resolve_names(
+    f: Filters, agents: Mapping[str, str], dispositions: Mapping[str, str]
+) -> Filters:
+    """People type what they read: an agent's name or id (王芳, a1001) becomes the
+    extension the recordings keep, a disposition's label in either language (已建工单,
+    Ticket opened) its code. Matching ignores case; anything unknown is kept as typed."""
+    agent = agents.get(f.agent.casefold(), f.agent)
+    disposition = dispositions.get(f.disposition.casefold(), f.disposition)
+    return dataclasses.replace(f, agent=agent, disposition=disposition)
+
+
+def _day(text: str, end: bool, tz: str = "UTC") -> float | None:
+    """The start of that local day (or of the next one, for an inclusive end)."""
     try:
-        t = time.strptime(text, "%Y-%m-%d")
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=ZoneInfo(tz))
     except ValueError:
         return None
-    return calendar.timegm(t) + (86400 if end else 0)
+    return (day + timedelta(days=1) if end else day).timestamp()
 
 
 def _like(text: str) -> str:
@@ -66,9 +81,9 @@ def search(sql: Engine, f: Filters, limit: int = PAGE) -> list[dict[str, Any]]:
                                                               c.c.customer_id)))
          .where(c.c.deleted_at.is_(None)))
     cond = []
-    if (start := _day(f.date_from, False)) is not None:
+    if (start := _day(f.date_from, False, f.tz)) is not None:
         cond.append(c.c.started_at >= start)
-    if (stop := _day(f.date_to, True)) is not None:
+    if (stop := _day(f.date_to, True, f.tz)) is not None:
         cond.append(c.c.started_at < stop)
 
     def took_part(agent: str) -> Any:

@@ -52,4 +52,29 @@ TEXT = {
     "count": ("数量", "Count"),
     "saved": ("已保存", "Saved"),
     "forbidden": ("无权访问", "Not allowed"),
+    "stt_title": ("关于通话转写", "About transcripts"),
+    "stt_no_model": (
+        "通话转写需要语音识别模型（Vosk），本站尚未配置，所以不会出现转写。"
+        "添加方法：下载中文模型（如 vosk-model-small-cn-0.22）和英文模型"
+        "（如 vosk-model-small-en-us-0.15），解压到服务器上，然后在 {config} 中写："
+        "models: {{zh: /opt/vosk/vosk-model-small-cn-0.22, "
+        "en: /opt/vosk/vosk-model-small-en-us-0.15}}，"
+        "重启后新录音会自动转写。",
+        "Transcripts need a speech model (Vosk), and none is configured here, so no "
+        "transcript will appear. To add one: download a Chinese model (e.g. "
+        "vosk-model-small-cn-0.22) and an English one (e.g. vosk-model-small-en-us-0.15), "
+        "unpack them on the server, and set in {config}: models: {{zh: "
+        "/opt/vosk/vosk-model-small-cn-0.22, en: /opt/vosk/vosk-model-small-en-us-0.15}}. "
+        "After a restart new recordings are transcribed.",
+    ),
+    "stt_missing": (
+        "已配置语音识别模型，但找不到模型目录：{paths}。请把模型解压到该位置，或在 {config} "
+        "中修改 models 路径。",
+        "A speech model is configured but its folder is missing: {paths}. Unpack the model "
+        "there, or change the models paths in {config}.",
+    ),
+    "stt_off": (
+        "本站已关闭通话转写（{config} 中 transcribe: false）。",
+        "Transcription is switched off here (transcribe: false in {config}).",
+    ),
 }

@@ -8,19 +8,22 @@ client's word. Names in URLs are resolved only inside the recordings directory.
 from __future__ import annotations
 
 import asyncio
-import time
+import dataclasses
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
 
+from agent_desktop.texts import DISPOSITIONS
 from cti import web as ctiweb
 from recordings import access
 from recordings.names import UnsafeName, check_name, resolve
 from recordings.ranges import Unsatisfiable, parse_range
-from recordings.search import Filters, search
+from recordings.search import Filters, resolve_names, search
 from recordings.service import RecordingsService
 from recordings.text import TEXT
 
@@ -83,10 +86,11 @@ async def list_page(request: web.Request) -> web.Response:
     if not (access.sees_all(roles) or "agent" in roles):
         raise web.HTTPForbidden(text="recordings are for QA staff, supervisors and agents")
     only = None if access.sees_all(roles) else me
-    filters = Filters.from_query(request.query, only)
+    filters = resolve_names(Filters.from_query(request.query, only), *_aliases(request))
+    filters = dataclasses.replace(filters, tz=request.app[ctiweb.ENGINE].settings.time_zone)
     rows = await asyncio.to_thread(search, svc.sql, filters)
     return render(request, "rec_list.html", rows=rows, f=filters, q=request.query,
-                  services=[s for s in _services(request)], fmt=_fmt_time)
+                  services=_services(request), fmt=_fmt_time(request), **_names(request))
 
 
 async def call_page(request: web.Request) -> web.Response:
@@ -107,15 +111,56 @@ async def call_page(request: web.Request) -> web.Response:
     return render(request, "rec_call.html", call=call, segments=segs, transcripts=transcripts,
                   evaluations=evals, forms=parsed, may_score=access.may_score(roles),
                   may_amend=access.may_amend(roles), may_hold=access.may_hold(roles),
-                  fmt=_fmt_time)
+                  fmt=_fmt_time(request), **_names(request))
 
 
-def _fmt_time(epoch: float | None) -> str:
-    return "" if epoch is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
+def _fmt_time(request: web.Request) -> Callable[[float | None], str]:
+    """Times as the site's local wall clock (site.yaml time_zone)."""
+    zone = ZoneInfo(request.app[ctiweb.ENGINE].settings.time_zone)
+
+    def fmt(epoch: float | None) -> str:
+        if epoch is None:
+            return ""
+        return datetime.fromtimestamp(epoch, zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    return fmt
 
 
-def _services(request: web.Request) -> list[str]:
-    return [s.name for s in request.app[ctiweb.ENGINE].settings.services]
+def _services(request: web.Request) -> list[tuple[str, str, str]]:
+    """(code, zh label, en label) of each service."""
+    return [(s.name, s.label_zh or s.name, s.label_en or s.name)
+            for s in request.app[ctiweb.ENGINE].settings.services]
+
+
+def _aliases(request: web.Request) -> tuple[dict[str, str], dict[str, str]]:
+    """What people type in the filters -> what the recordings keep (see resolve_names)."""
+    agents: dict[str, str] = {}
+    for a in request.app[ctiweb.ENGINE].settings.agents:
+        for alias in (a.name, a.id, a.extension):
+            agents[alias.casefold()] = a.extension
+    dispositions: dict[str, str] = {}
+    for code, (zh, en) in DISPOSITIONS.items():
+        for alias in (code, zh, en):
+            dispositions[alias.casefold()] = code
+    return agents, dispositions
+
+
+def _names(request: web.Request) -> dict[str, Any]:
+    """Lookups for the templates: show names and labels, never raw codes."""
+    settings = request.app[ctiweb.ENGINE].settings
+    lang = ctiweb._lang(request)
+    pick = 0 if lang == "zh" else 1
+    status, missing = request.app[SERVICE].config.transcription_status()
+    return {
+        "agent_name": {a.extension: f"{a.name} ({a.extension})" for a in settings.agents},
+        "service_label": {s.name: (s.label_zh, s.label_en)[pick] or s.name
+                          for s in settings.services},
+        "disposition_label": {k: v[pick] for k, v in DISPOSITIONS.items()},
+        "stt_status": status,
+        "stt_missing": missing,
+        "stt_config": request.app[SERVICE].config.source
+        or ("recordings.yaml（与 site.yaml 同一目录）", "recordings.yaml (beside site.yaml)")[pick],
+    }
 
 
 # ---- audio ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from recordings.qa import EvaluationLocked, EvaluationNotFound
 from recordings.retention_job import set_legal_hold
 from recordings.scorecard import FormError, agreement, calibrate, trend
 from recordings.segments import NotRecording
-from recordings.web import SERVICE, allowed_call, problem, render, who
+from recordings.web import SERVICE, _fmt_time, allowed_call, problem, render, who
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -115,7 +115,7 @@ async def scores_page(request: web.Request) -> web.Response:
     days = trend([(e["submitted_at"], e["score"]) for e in evals])
     return render(request, "rec_scores.html", agent=agent, evaluations=evals, days=days,
                   mine=not access.sees_all(roles),
-                  fmt=lambda t: time.strftime("%Y-%m-%d %H:%M", time.gmtime(t)) if t else "")
+                  fmt=_fmt_time(request))
 
 
 async def calibration_page(request: web.Request) -> web.Response:

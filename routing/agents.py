@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from routing.index import ReadyIndex
-from routing.model import BUSY_STATES, Agent, AgentProfile, AgentState, RoutingError
+from routing.model import BUSY_STATES, Agent, AgentProfile, AgentState, RoutingError, Service
 
 if TYPE_CHECKING:
     from routing.router import Decision
@@ -31,8 +31,11 @@ Done = list[tuple[str, str]]  # (agent id, call id) whose wrap-up is over
 
 class AgentsMixin:
     agents: dict[str, Agent]
+    services: dict[str, Service]
     reserve_timeout: float
     ring_timeout: float
+    wrap_up: float
+    wrap_up_mode: str
 
     def release(self, agent_id: str, now: float) -> None: ...
     def _hold_for(self, agent: Agent) -> float: ...
@@ -110,6 +113,22 @@ class AgentsMixin:
             del self.agents[agent.id]
             if self.by_extension.get(agent.extension) == agent.id:
                 del self.by_extension[agent.extension]
+
+    def _start_wrap_up(self, agent: Agent, call_id: str, now: float) -> bool:
+        """The agent's part in the call is over: wrap-up for it, if the service has one.
+
+        Both modes end on a timer: in "agent" mode it is only the maximum, the desk tells
+        the agent to end it themselves; either way only READY agents are offered calls,
+        so nothing reaches an agent in wrap-up."""
+        svc = self.services.get(agent.service)
+        wrap = self.wrap_up if svc is None or svc.wrap_up is None else svc.wrap_up
+        if wrap <= 0:
+            return False
+        mode = self.wrap_up_mode if svc is None or svc.wrap_up_mode is None else svc.wrap_up_mode
+        agent.wrap_up_until, agent.wrap_up_mode = now + wrap, mode
+        self._move(agent, AgentState.WRAP_UP, now, call_id)
+        self._timer(now + wrap, "wrap", agent.id)
+        return True
 
     def _agent_timer(self, kind: str, aid: str, at: float, now: float, out: Decision) -> None:
         agent = self.agents.get(aid)

@@ -8,7 +8,9 @@ line and key; a reload that fails keeps the configuration in force.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cti.settings import Settings
 from cti.yamlsource import ConfigError, Located, load_yaml
@@ -35,6 +37,7 @@ class RoutingConfig:
     services: tuple[Service, ...] = ()
     agents: tuple[AgentProfile, ...] = ()
     wrap_up: float = 10.0
+    wrap_up_mode: str = "timed"
     refuse_cooldown: float = 30.0
     reserve_timeout: float = 10.0
     ring_timeout: float = 60.0
@@ -56,7 +59,13 @@ def default_path(settings: Settings) -> Path | None:
 def from_settings(settings: Settings) -> RoutingConfig:
     services = tuple(
         Service(
-            s.name, tuple(s.skills.items()), s.priority, s.target_percent, float(s.target_seconds)
+            s.name,
+            tuple(s.skills.items()),
+            s.priority,
+            s.target_percent,
+            float(s.target_seconds),
+            wrap_up=s.wrap_up_seconds,
+            wrap_up_mode=s.wrap_up_mode,
         )
         for s in settings.services
     )
@@ -64,8 +73,15 @@ def from_settings(settings: Settings) -> RoutingConfig:
         AgentProfile(a.id, a.extension, tuple(a.skills.items()), frozenset(a.languages), a.name)
         for a in settings.agents
     )
+    # The site's time zone decides where a day starts (calls today); its offset now.
+    offset = datetime.now(ZoneInfo(settings.time_zone)).utcoffset()
     return RoutingConfig(
-        skills=settings.skills, services=services, agents=agents, wrap_up=settings.wrap_up_seconds
+        utc_offset=offset.total_seconds() if offset is not None else 0.0,
+        skills=settings.skills,
+        services=services,
+        agents=agents,
+        wrap_up=settings.wrap_up_seconds,
+        wrap_up_mode=settings.wrap_up_mode,
     )
 
 
@@ -128,6 +144,7 @@ def parse_routing(root: Located) -> RoutingConfig:
         d.keys_within(
             {
                 "wrap_up_seconds",
+                "wrap_up_mode",
                 "refuse_cooldown",
                 "reserve_timeout",
                 "ring_timeout",
@@ -149,6 +166,7 @@ def parse_routing(root: Located) -> RoutingConfig:
                 "strategy",
                 "escalation",
                 "wrap_up_seconds",
+                "wrap_up_mode",
                 "label_zh",
                 "label_en",
             }
@@ -176,6 +194,7 @@ def parse_routing(root: Located) -> RoutingConfig:
                 strategy=Strategy(strategy.str()) if strategy else Strategy.LONGEST_IDLE,
                 escalation=_escalation(s.get("escalation"), known),
                 wrap_up=wrap.float(0) if wrap is not None else None,
+                wrap_up_mode=_mode(s.get("wrap_up_mode")),
             )
         )
     agents: list[AgentProfile] = []
@@ -235,6 +254,7 @@ def parse_routing(root: Located) -> RoutingConfig:
         services=tuple(services),
         agents=tuple(agents),
         wrap_up=_opt(d, "wrap_up_seconds", 10.0),
+        wrap_up_mode=_mode(d.get("wrap_up_mode")) or "timed",
         refuse_cooldown=_opt(d, "refuse_cooldown", 30.0),
         reserve_timeout=_opt(d, "reserve_timeout", 10.0, 0.1),
         ring_timeout=_opt(d, "ring_timeout", 60.0, 1),
@@ -244,6 +264,14 @@ def parse_routing(root: Located) -> RoutingConfig:
         queue_members=tuple(members),
         member_interface=interface,
     )
+
+
+def _mode(item: Located | None) -> str | None:
+    if item is None:
+        return None
+    if item.str() not in ("agent", "timed"):
+        raise item.error("wrap_up_mode is 'agent' (ended by the agent) or 'timed'")
+    return item.str()
 
 
 def _key(item: Located | None, default: str) -> str:

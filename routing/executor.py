@@ -81,6 +81,7 @@ class RoutingExecutor:
             config.services,
             config.agents,
             wrap_up=config.wrap_up,
+            wrap_up_mode=config.wrap_up_mode,
             refuse_cooldown=config.refuse_cooldown,
             reserve_timeout=config.reserve_timeout,
             ring_timeout=config.ring_timeout,
@@ -247,6 +248,7 @@ class RoutingExecutor:
         r = self.router
         r.configure(new.services, new.agents, self._clock())
         r.wrap_up, r.refuse_cooldown = new.wrap_up, new.refuse_cooldown
+        r.wrap_up_mode = new.wrap_up_mode
         r.reserve_timeout, r.ring_timeout = new.reserve_timeout, new.ring_timeout
         self.config = new
         log.info("routing configuration applied", extra={"source": new.source})

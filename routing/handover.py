@@ -39,6 +39,7 @@ class HandoverMixin:
             reason: str = "",
         ) -> None: ...
         def _free(self, agent: Agent, now: float) -> None: ...
+        def _start_wrap_up(self, agent: Agent, call_id: str, now: float) -> bool: ...
         def _timer(self, at: float, kind: str, key: str) -> None: ...
         def _assign(self, agent: Agent, call: WaitingCall, now: float) -> Offer: ...
         def enqueue(
@@ -63,12 +64,7 @@ class HandoverMixin:
         agent = self._get(agent_id)
         if agent.call_id != call_id or agent.state != AgentState.ON_CALL:
             return []
-        svc = self.services.get(agent.service)
-        wrap = self.wrap_up if svc is None or svc.wrap_up is None else svc.wrap_up
-        if wrap > 0:
-            agent.wrap_up_until = now + wrap
-            self._move(agent, AgentState.WRAP_UP, now, call_id)
-            self._timer(now + wrap, "wrap", agent.id)
+        if self._start_wrap_up(agent, call_id, now):
             return []
         self._free(agent, now)
         return [(agent.id, call_id)]

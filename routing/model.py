@@ -53,6 +53,9 @@ class Service:
     strategy: Strategy = Strategy.LONGEST_IDLE
     escalation: tuple[EscalationStep, ...] = ()
     wrap_up: float | None = None  # None: the router's default
+    # "agent": the agent ends wrap-up (wrap_up is its maximum); "timed": it ends by itself
+    # after wrap_up (the agent may end it sooner). None: the router's default.
+    wrap_up_mode: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ class Agent:
     day: int = 0
     refused: dict[str, float] = field(default_factory=dict)  # call id -> refused until
     wrap_up_until: float | None = None
+    wrap_up_mode: str = "timed"  # of the wrap-up running now (the desk words it)
     # What the agent asked for while busy: applied when the call (and wrap-up) ends.
     after_call: AgentState | None = None
     after_call_reason: str = ""

@@ -62,6 +62,7 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
         agents: Iterable[AgentProfile] = (),
         *,
         wrap_up: float = 10.0,
+        wrap_up_mode: str = "timed",
         refuse_cooldown: float = 30.0,
         reserve_timeout: float = 10.0,
         ring_timeout: float = 60.0,
@@ -69,6 +70,7 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
     ) -> None:
         self.services: dict[str, Service] = {s.name: s for s in services}
         self.wrap_up = wrap_up
+        self.wrap_up_mode = wrap_up_mode
         self.refuse_cooldown = refuse_cooldown
         self.reserve_timeout = reserve_timeout
         self.ring_timeout = ring_timeout
@@ -274,12 +276,7 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
             if agent.state == AgentState.WRAP_UP:
                 continue  # left the call earlier (a transfer): their own wrap-up runs on
             if agent.state == AgentState.ON_CALL:
-                svc = self.services.get(agent.service)
-                wrap = self.wrap_up if svc is None or svc.wrap_up is None else svc.wrap_up
-                if wrap > 0:
-                    agent.wrap_up_until = now + wrap
-                    self._move(agent, AgentState.WRAP_UP, now, call_id)
-                    self._timer(now + wrap, "wrap", agent.id)
+                if self._start_wrap_up(agent, call_id, now):
                     continue
                 done.append((agent.id, call_id))
             self._free(agent, now)

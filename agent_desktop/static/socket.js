@@ -56,3 +56,16 @@ function fmtSeconds(s) {
   var m = Math.floor(s / 60), r = s % 60;
   return m ? m + ":" + (r < 10 ? "0" : "") + r : r + "s";
 }
+// A Unix time as the site's local wall clock ("YYYY-MM-DD HH:MM" or "HH:MM:SS"), in the
+// site's time zone (the page's i18n data names it), not the browser's.
+function fmtClock(epoch, tz, withDate) {
+  if (epoch == null) { return "—"; }
+  var opts = {timeZone: tz || "Asia/Shanghai", hour12: false, hour: "2-digit", minute: "2-digit"};
+  if (withDate) { opts.year = "numeric"; opts.month = "2-digit"; opts.day = "2-digit"; }
+  else { opts.second = "2-digit"; }
+  var parts = {};
+  new Intl.DateTimeFormat("en-CA", opts).formatToParts(new Date(epoch * 1000)).forEach(function (p) { parts[p.type] = p.value; });
+  var hh = parts.hour === "24" ? "00" : parts.hour;
+  return withDate ? parts.year + "-" + parts.month + "-" + parts.day + " " + hh + ":" + parts.minute
+    : hh + ":" + parts.minute + ":" + parts.second;
+}

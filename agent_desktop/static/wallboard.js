@@ -35,6 +35,7 @@
   function renderServices(rows) {
     var body = document.querySelector("#services tbody"); clear(body);
     rows.forEach(function (s) {
+      labels[s.name] = lang === "zh" ? s.label_zh : s.label_en;
       var tr = el("tr"); tr.dataset.service = s.name;
       tr.appendChild(el("td", lang === "zh" ? s.label_zh : s.label_en));
       COLS.forEach(function (k) {
@@ -68,24 +69,49 @@
     document.querySelectorAll("#agents td.since").forEach(function (td) { td.textContent = fmtSeconds(now - parseFloat(td.dataset.since)); });
   }
   setInterval(tickAgents, 1000);
-  function renderChart(chart, now) {
-    var svg = $("chart"); clear(svg);
-    var ns = "http://www.w3.org/2000/svg", max = 1;
-    chart.forEach(function (b) { max = Math.max(max, b[0]); });
-    var w = 960 / 96;
-    chart.forEach(function (b, i) {
-      [[b[0], "offered", 0], [b[1], "answered", 0.15], [b[2], "abandoned", 0.55]].forEach(function (bar) {
-        if (!bar[0]) { return; }
-        var h = 190 * bar[0] / max, r = document.createElementNS(ns, "rect");
-        r.setAttribute("x", i * w + bar[2] * w); r.setAttribute("width", bar[1] === "offered" ? w - 1 : w * 0.4);
-        r.setAttribute("y", 195 - h); r.setAttribute("height", h); r.setAttribute("class", bar[1]);
-        var title = document.createElementNS(ns, "title"); title.textContent = bar[1] + " " + bar[0]; r.appendChild(title);
-        svg.appendChild(r);
-      });
+  // The 15-minute chart: Apache ECharts (vendored), with both axes named and a legend.
+  var chart = echarts.init($("chart"), null, {renderer: "svg"});
+  window.addEventListener("resize", function () { chart.resize(); });
+  var SLOTS = [];
+  for (var i = 0; i < 96; i++) { SLOTS.push((i < 40 ? "0" : "") + Math.floor(i / 4) + ":" + ["00", "15", "30", "45"][i % 4]); }
+  function renderChart(buckets) {
+    var names = [T.offered, T.answered, T.abandoned];
+    chart.setOption({
+      animation: false,
+      color: ["#8ecae6", "#219ebc", "#e76f51"],
+      legend: {data: names, top: 0},
+      tooltip: {trigger: "axis"},
+      grid: {left: 48, right: 12, top: 32, bottom: 48},
+      xAxis: {type: "category", data: SLOTS, name: T.time_of_day, nameLocation: "middle", nameGap: 28,
+        axisLabel: {interval: 11}},
+      yAxis: {type: "value", name: T.calls, minInterval: 1},
+      series: names.map(function (n, k) {
+        return {name: n, type: "bar", barGap: "-100%", data: buckets.map(function (b) { return b[k]; })};
+      })
     });
-    for (var hr = 0; hr <= 24; hr += 3) {
-      var t = document.createElementNS(ns, "text"); t.setAttribute("x", hr * 4 * w); t.setAttribute("y", 215); t.textContent = hr + ":00"; svg.appendChild(t);
-    }
+  }
+  function alarmText(a) {
+    var scope = a.scope === "overall" ? T.overall : (labels[a.scope] || a.scope);
+    var metric = S.metrics[a.metric] || a.metric;
+    if (a.level === "ok") { return T.alarm_cleared.replace("{scope}", scope).replace("{metric}", metric); }
+    return (a.above ? T.alarm_above : T.alarm_below).replace("{scope}", scope).replace("{metric}", metric)
+      .replace("{value}", fmt(a.metric, a.value)).replace("{limit}", fmt(a.metric, a.limit))
+      .replace("{level}", T["level_" + a.level]);
+  }
+  var labels = {};
+  function renderAlarms(active, history) {
+    var ul = $("alarms"); clear(ul);
+    if (!active.length) { ul.appendChild(el("li", T.no_alarms, "muted")); }
+    active.forEach(function (a) {
+      var li = el("li", alarmText(a), a.level); li.dataset.metric = a.metric; li.dataset.scope = a.scope; ul.appendChild(li);
+    });
+    var ol = $("alarm-history"); clear(ol);
+    history.forEach(function (a) {
+      var li = el("li", fmtClock(a.at, S.tz) + " " + alarmText(a), a.level === "ok" ? "muted" : a.level);
+      li.dataset.metric = a.metric; li.dataset.scope = a.scope; ol.appendChild(li);
+    });
+    var worst = active.filter(function (a) { return a.level === "critical"; })[0] || active[0];
+    $("alarm").textContent = worst ? "▲ " + alarmText(worst) : "";
   }
   function act(agentId, action) {
     sock.send("agent", {agent: agentId, action: action}).then(function () { toast("✓ " + agentId); }, function (e) { toast(T.error + ": " + (e.detail || e.code), true); });
@@ -93,7 +119,8 @@
   var sock = new ReconnectingSocket("/wallboard/ws", function (msg) {
     if (msg.type !== "wallboard") { return; }
     data = msg; offset = msg.now - Date.now() / 1000;
-    renderOverall(msg.overall); renderServices(msg.services); renderAgents(msg.agents, msg.agent_counts); renderChart(msg.chart, msg.now);
+    renderOverall(msg.overall); renderServices(msg.services); renderAgents(msg.agents, msg.agent_counts); renderChart(msg.chart);
+    renderAlarms(msg.alarms, msg.alarm_history);
     $("alarm").dataset.level = msg.level;
     if (msg.level === "critical" && lastLevel !== "critical") { beep(); }
     lastLevel = msg.level;

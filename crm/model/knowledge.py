@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from crm.model.words import query_words
+
 TITLE_WEIGHT = 5
 
 
@@ -20,7 +22,8 @@ class Article:
 
 
 def search_terms(query: str) -> list[str]:
-    return [t for t in dict.fromkeys(query.casefold().split()) if t]
+    """What to look for: jieba-segmented Chinese, stemmed English (see ``words``)."""
+    return query_words(query)
 
 
 def score(article: Article, terms: list[str]) -> int:

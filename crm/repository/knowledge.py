@@ -1,5 +1,9 @@
 """Knowledge-base articles with partial-word search in Chinese and English.
 
+The query is cut into words first (jieba for Chinese, Snowball stems for English; see
+``crm.model.words``), so ``电视没信号`` looks for 电视 and 信号 and ``bills`` for bill.
+An empty query browses: every article (of a category), by category and title.
+
 SQLite: an FTS5 table with the trigram tokenizer (terms of three characters or more go
 through MATCH; shorter ones, common in Chinese, through LIKE on the same table).
 PostgreSQL: ILIKE served by a pg_trgm GIN index. Both rank the candidates the same way.
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, text, update
+from sqlalchemy import Connection, func, insert, or_, select, text, update
 
 from crm.model.knowledge import Article, score, search_terms
 from crm.schema import kb_articles
@@ -54,7 +58,7 @@ class KnowledgeRepository:
     ) -> list[tuple[Article, int]]:
         terms = search_terms(query)
         if not terms:
-            return []
+            return [] if query.strip() else self.browse(category=category, limit=limit)
         ids = self._candidate_ids_sqlite(terms) if self._sqlite else None
         stmt = select(kb_articles)
         if ids is not None:
@@ -75,6 +79,23 @@ class KnowledgeRepository:
         articles = [_article(r) for r in self._conn.execute(stmt.limit(CANDIDATES)).mappings()]
         ranked = sorted(((a, score(a, terms)) for a in articles), key=lambda p: (-p[1], p[0].id))
         return [pair for pair in ranked if pair[1] > 0][:limit]
+
+    def browse(self, *, category: str | None = None, limit: int = 50) -> list[tuple[Article, int]]:
+        stmt = select(kb_articles).order_by(
+            kb_articles.c.category, kb_articles.c.title, kb_articles.c.id
+        )
+        if category is not None:
+            stmt = stmt.where(kb_articles.c.category == category)
+        return [(_article(r), 0) for r in self._conn.execute(stmt.limit(limit)).mappings()]
+
+    def categories(self) -> list[tuple[str, int]]:
+        """(category, number of articles), for browsing."""
+        stmt = (
+            select(kb_articles.c.category, func.count())
+            .group_by(kb_articles.c.category)
+            .order_by(kb_articles.c.category)
+        )
+        return [(c, int(n)) for c, n in self._conn.execute(stmt)]
 
     def _candidate_ids_sqlite(self, terms: list[str]) -> list[int]:
         ids: set[int] = set()

@@ -121,7 +121,8 @@ class AmiSession:
         self.connected = asyncio.Event()
         self._stopping = asyncio.Event()
         self.ready = asyncio.Event()  # logged in and resynced
-        self.version = ""
+        self.version = ""  # the AMI protocol's, from the banner ("11.0.0")
+        self.pbx_version = ""  # Asterisk's own, from CoreSettings ("22.10.1")
         self.connects = 0
         self.events_received = 0
         self.garbage_received = 0
@@ -225,15 +226,28 @@ class AmiSession:
                 self.connected.set()
                 log.info("ami connected", extra={"server": s.name, "version": self.version})
                 pinger = group.create_task(self._keepalive())
+                # Not awaited here: a PBX slow to answer must not hold up the connection.
+                asked = group.create_task(self._read_pbx_version())
                 if self._on_connect is not None:
                     await self._on_connect(self)
                 self.ready.set()
                 await reader_task
                 pinger.cancel()
+                asked.cancel()
         except* AmiConnectionLost as group_exc:
             raise group_exc.exceptions[0] from None
         except* (OSError, RemoteProtocolError, AmiError, TimeoutError) as group_exc:
             raise group_exc.exceptions[0] from None
+
+    async def _read_pbx_version(self) -> None:
+        """The banner names the AMI protocol version, not Asterisk's: ask CoreSettings.
+        A PBX that will not say is still connected; the version just stays unknown."""
+        try:
+            result = await self._send("CoreSettings")
+        except (AmiError, TimeoutError) as exc:
+            log.info("ami: no CoreSettings answer", extra={"error": str(exc)})
+            return
+        self.pbx_version = (result.response.get("AsteriskVersion") or "") if result.ok else ""
 
     async def _read_greeting(self, reader: asyncio.StreamReader, parser: AmiParser) -> list:
         while True:

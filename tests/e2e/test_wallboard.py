@@ -29,9 +29,11 @@ def figures_from_crm(rows: list[Any]) -> dict[str, Any]:
     answered = [r for r in offered if r.agent_answered]
     long_ab = [r for r in offered if r.end_reason == "abandoned" and r.wait_seconds >= SHORT]
     in_target = [r for r in answered if r.wait_seconds <= TARGET]
+    # abandoned after the target (callers who gave up sooner were never failed)
+    late = [r for r in offered if r.end_reason == "abandoned" and r.wait_seconds > TARGET]
     handle = sum(r.talk_seconds + r.hold_seconds + (r.wrapup_seconds or 0) for r in answered)
     waits = sum(r.wait_seconds for r in answered)
-    n, d = len(answered), len(answered) + len(long_ab)
+    n, d = len(answered), len(answered) + len(late)  # nobody waits at the end
     return {
         "offered": str(len(offered)),
         "answered": str(n),

@@ -31,6 +31,21 @@ def test_demo_batch_of_twenty_calls(tmp_path: Path) -> None:
     assert result["lost"] == 0 and result["duplicated"] == 0
     with sqlite3.connect(tmp_path / "demo.sqlite3") as db:
         assert db.execute("select count(distinct call_id) from interactions").fetchone()[0] == 20
+        known = db.execute(
+            "select count(*) from interactions where customer_id is not null"
+        ).fetchone()[0]
+        steps = [json.loads(r[0]) for r in db.execute("select ivr_steps from interactions")]
+    # Most callers are demo customers, identified by the hotline from their caller ID.
+    assert result["identified"] == known and known >= 12
+    assert result["identified_percent"] == round(100 * known / 20, 1) >= 60.0
+    # Every call ran the complete hotline flow; the 朝阳区 callers heard the fibre cut.
+    for path in steps:
+        nodes = [s["node"] for s in path]
+        assert nodes[:2] == ["language", "identify"] and "main-menu" in nodes, nodes
+    assert result["incident_announced"] == sum(
+        1 for path in steps if "incident" in [s["node"] for s in path]
+    )
+    assert result["incident_announced"] >= 2
 
 
 def test_config_check_reports_file_and_line(tmp_path: Path) -> None:

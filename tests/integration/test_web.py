@@ -73,10 +73,21 @@ async def test_status_page_needs_login_and_escapes_caller_names(tmp_path: Path) 
                     10,
                     "the call to be live with its caller name",
                 )
+                await until(
+                    lambda: all(x.pbx_version for x in r.engine.sessions.values()),
+                    10,
+                    "CoreSettings answered",
+                )
                 html = await (await client.get("/?lang=en")).text()
                 assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
                 assert "<script>alert(1)" not in html
                 assert "Live calls" in html
+                # The PBX's version is Asterisk's (CoreSettings), not the AMI banner's.
+                pbx = re.search(r'class="pbx-version">([^<]*)<', html)
+                ami = re.search(r'class="ami-version">([^<]*)<', html)
+                assert pbx is not None and pbx.group(1) == "22.10.1", html
+                assert ami is not None and ami.group(1) == "11.0.0"
+                assert "Asterisk version" in html
                 zh = await (await client.get("/?lang=zh")).text()
                 assert "当前通话" in zh
                 calls = await (await client.get("/calls.json")).json()

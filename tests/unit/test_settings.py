@@ -110,3 +110,37 @@ def test_web_security_keys(tmp_path: Path) -> None:
 def test_web_security_keys_refused(tmp_path: Path, web: str, needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
         load_settings(_write(tmp_path, BASE + f"web: {web}\n"), base=tmp_path)
+
+
+def test_time_zone_wrap_up_and_wallboard_thresholds(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        BASE
+        + "time_zone: Europe/Berlin\nwrap_up_mode: agent\nwrap_up_seconds: 300\n"
+        + "wallboard:\n  thresholds: {waiting: {warn: 4, critical: 9}}\n"
+        + "services:\n  - name: billing\n    wrap_up_mode: timed\n    wrap_up_seconds: 15\n"
+        + "    thresholds: {longest_wait: {warn: 20, critical: 40}}\n",
+    )
+    s = load_settings(path)
+    assert (s.time_zone, s.wrap_up_mode, s.wrap_up_seconds) == ("Europe/Berlin", "agent", 300)
+    assert s.thresholds == (("waiting", 4.0, 9.0),)
+    svc = s.services[0]
+    assert (svc.wrap_up_mode, svc.wrap_up_seconds) == ("timed", 15.0)
+    assert svc.thresholds == (("longest_wait", 20.0, 40.0),)
+    assert load_settings(_write(tmp_path, BASE)).time_zone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    "extra,needle",
+    [
+        ("time_zone: Mars/Olympus\n", "unknown time zone 'Mars/Olympus'"),
+        ("wrap_up_mode: sometimes\n", "wrap_up_mode is 'agent'"),
+        ("wallboard:\n  thresholds: {queue: {warn: 1, critical: 2}}\n", "unknown wallboard"),
+        ("wallboard:\n  thresholds: {waiting: {warn: 1}}\n", "critical"),
+    ],
+)
+def test_bad_time_zone_mode_or_threshold_is_refused(
+    tmp_path: Path, extra: str, needle: str
+) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        load_settings(_write(tmp_path, BASE + extra))

@@ -25,8 +25,10 @@ def from_crm(rows: list[Any], target: float) -> dict[str, Any]:
     answered = [r for r in offered if r.agent_answered]
     long_ab = [r for r in offered if r.end_reason == "abandoned" and r.wait_seconds >= SHORT]
     in_target = [r for r in answered if r.wait_seconds <= target]
+    # abandoned after the target (callers who gave up sooner were never failed)
+    late = [r for r in offered if r.end_reason == "abandoned" and r.wait_seconds > target]
     handle = sum(r.talk_seconds + r.hold_seconds + (r.wrapup_seconds or 0) for r in answered)
-    n, d = len(answered), len(answered) + len(long_ab)
+    n, d = len(answered), len(answered) + len(late)  # nobody waits at the end
     return {
         "offered": len(offered),
         "answered": n,
