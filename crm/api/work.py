@@ -131,11 +131,16 @@ async def post_ticket_action(request: web.Request) -> web.Response:
 
 
 async def get_followups(request: web.Request) -> web.Response:
-    pending = request.query.get("pending") == "1"
+    pending, who = request.query.get("pending") == "1", user(request)
 
     def work() -> object:
         with ctx(request).uow(write=False) as uow:
-            return uow.followups.find(pending_only=pending)
+            found = uow.followups.find(pending_only=pending)
+            scope = _staff_scope(uow, who)
+            if scope is None:
+                return found
+            ours = {t.id for t in uow.tickets.find(department_ids=scope, limit=100_000)}
+            return [f for f in found if f.ticket_id in ours]
 
     return reply(await in_thread(work))
 

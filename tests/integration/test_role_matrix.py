@@ -198,6 +198,15 @@ async def test_department_staff_see_their_subtree_only(tmp_path: Path) -> None:
             await api.call(
                 "POST", f"/tickets/{tickets['NET']}/actions/start", staff, json={}, expect=404
             )
+            # Their follow-ups likewise (a follow-up is opened when a ticket is resolved).
+            for code in ("TV", "NET"):
+                tid = tickets[code]
+                for action, extra in (("start", {}), ("resolve", {"resolution": "done"})):
+                    await api.call("POST", f"/tickets/{tid}/actions/{action}", json=extra)
+            followups = await api.call("GET", "/followups", staff)
+            assert {f["ticket_id"] for f in followups} == {tickets["TV"]}
+            everyone = await api.call("GET", "/followups", Role.SUPERVISOR)
+            assert {f["ticket_id"] for f in everyone} >= {tickets["TV"], tickets["NET"]}
             # Supervisors still see every department's tickets.
             assert len(await api.call("GET", "/tickets", Role.SUPERVISOR)) == 3
     finally:
