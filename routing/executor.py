@@ -376,7 +376,17 @@ class RoutingExecutor:
             try:
                 reply = await ami.send(action, fields)
             except AmiError as exc:
+                # One refused action (e.g. AmiActionInvalid: a line break in a reason)
+                # is logged and counted; the rest are still sent and the task goes on.
                 self.member_errors.append(f"{action} {fields.get('Interface')}: {exc}")
+                log.warning(
+                    "app_queue member action failed",
+                    extra={
+                        "action": action,
+                        "interface": fields.get("Interface"),
+                        "error": str(exc),
+                    },
+                )
                 continue
             message = reply.response.message
             if not reply.ok and not any(h in message for h in members.HARMLESS):

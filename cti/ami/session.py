@@ -28,6 +28,7 @@ from cti.ami.protocol import (
     FieldValue,
     Garbage,
     Greeting,
+    LocalProtocolError,
     RemoteProtocolError,
     Response,
     encode_action,
@@ -55,6 +56,13 @@ class AmiAuthError(AmiError):
 
 class AmiTimeout(AmiError):
     pass
+
+
+class AmiActionInvalid(AmiError, LocalProtocolError):
+    """The action holds what AMI cannot carry (a line break in a value, a lone
+    surrogate): nothing was sent. Both an :class:`AmiError`, so every caller that
+    handles a failed action handles it (logs, counts, goes on), and the codec's typed
+    :class:`LocalProtocolError`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +194,15 @@ class AmiSession:
         if writer is None or writer.is_closing():
             raise AmiNotConnected(f"AMI {self.settings.name} is not connected")
         action_id = f"cti-{next(self._ids)}"
+        try:
+            # Encoded before anything is registered: a refused action leaves no state.
+            data = encode_action(action, action_id, fields)
+        except LocalProtocolError as exc:
+            raise AmiActionInvalid(f"{action} not sent: {exc}") from exc
         future: asyncio.Future[ActionResult] = asyncio.get_running_loop().create_future()
         self._futures[action_id] = future
         self._correlator.expect(action_id)
-        writer.write(encode_action(action, action_id, fields))
+        writer.write(data)
         try:
             async with asyncio.timeout(timeout or self.settings.action_timeout):
                 return await future
