@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from cti.text import line_problem
+from crm.text import line_problem
 from cti.yamlsource import ConfigError
 from routing.model import RoutingError
 
