@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from aiohttp import web
@@ -38,6 +39,7 @@ def crm_api(
     plan: NumberPlan | None = None,
     prefix: str = "/api",
     upload_limit: int = 10 * 1024 * 1024,
+    agent_names: Callable[[str], frozenset[str]] | None = None,
 ) -> web.Application:
     """A sub-application; mount it with ``app.add_subapp(prefix, crm_api(engine))``."""
     app = web.Application(middlewares=[problem_middleware], client_max_size=20 * 1024 * 1024)
@@ -48,6 +50,8 @@ def crm_api(
         plan=plan or NumberPlan(),
         upload_limit=upload_limit,
     )
+    if agent_names is not None:
+        app[CRM].agent_names = agent_names
     app[PREFIX_KEY] = prefix
     for route in ALL_ROUTES:
         app.router.add_route(route.method, route.path, guarded(route))

@@ -14,6 +14,7 @@ from aiohttp import web
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from crm.api import values
 from crm.auth import AuthError, user_for_token
 from crm.model.organization import Permission, User
 from crm.phone import NumberPlan
@@ -30,6 +31,9 @@ class CrmContext:
     hasher: PasswordHasher
     plan: NumberPlan
     upload_limit: int = 10 * 1024 * 1024  # bytes; a larger customer file is refused (413)
+    # The names a user goes by in call records (their agent id and extension); the web
+    # app that runs the engine knows them, a bare CRM API knows only the user name.
+    agent_names: Callable[[str], frozenset[str]] = lambda username: frozenset({username})
 
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.engine, clock=self.clock, write=write)
@@ -111,28 +115,14 @@ def reply(value: Any, status: int = 200) -> web.Response:
 
 
 async def body(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except json.JSONDecodeError as error:
-        raise ValueError(f"the body is not JSON: {error}") from None
+    data = values.loads(await request.text())
     if not isinstance(data, dict):
         raise ValueError("the body must be a JSON object")
     return data
 
 
-# Row ids are 64-bit in both databases; a larger number is a client error, not a 500
-# from the driver's overflow.
-_MAX_ID = 2**63 - 1
-
-
 def as_id(name: str, text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer") from None
-    if not 0 <= value <= _MAX_ID:
-        raise ValueError(f"{name} is out of range")
-    return value
+    return values.an_id(name, text)
 
 
 def path_int(request: web.Request, name: str) -> int:

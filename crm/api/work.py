@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Any
-
 from aiohttp import web
 
+from crm.api import values as v
 from crm.api.context import (
     actor,
     as_id,
@@ -19,7 +17,10 @@ from crm.api.context import (
     user,
     when,
 )
-from crm.model.interaction import InteractionRecord
+from crm.api.interaction_input import call_id_of, interaction_fields
+from crm.api.problems import Forbidden
+from crm.model.interaction import PEOPLE_FIELDS, handled_by
+from crm.model.organization import Permission
 from crm.model.ticket import TicketNotFound, TicketState
 from crm.services.announcements import change_announcement, create_announcement
 from crm.services.followups import record_followup_result
@@ -52,21 +53,31 @@ async def get_tickets(request: web.Request) -> web.Response:
 
 
 async def post_ticket(request: web.Request) -> web.Response:
-    data, who = await body(request), actor(request)
+    data, who, context = await body(request), actor(request), ctx(request)
+    title = v.text("title", data["title"], 300)
+    category = v.text("category", data["category"], 32)
+    priority = v.an_int("priority", data.get("priority", 3), 1, 4)
+    description = v.text("description", data.get("description", ""), 20_000, multiline=True)
+    customer_id = v.optional(data, "customer_id", v.an_id)
+    department_id = v.optional(data, "department_id", v.an_id)
+    assignee = v.optional(data, "assignee", v.text, 64)
+    call_id = v.optional(data, "call_id", v.text, 128)
 
     def work() -> object:
-        with ctx(request).uow() as uow:
+        if call_id is not None:  # tickets go only on calls one handled
+            _check_handled(request, InteractionStore(context.engine), call_id)
+        with context.uow() as uow:
             ticket = open_ticket(
                 uow,
                 actor=who,
-                title=str(data["title"]),
-                category=str(data["category"]),
-                priority=int(data.get("priority", 3)),
-                description=str(data.get("description", "")),
-                customer_id=data.get("customer_id"),
-                department_id=data.get("department_id"),
-                assignee=data.get("assignee"),
-                call_id=data.get("call_id"),
+                title=title,
+                category=category,
+                priority=priority,
+                description=description,
+                customer_id=customer_id,
+                department_id=department_id,
+                assignee=assignee,
+                call_id=call_id,
             )
             uow.commit()
             return ticket
@@ -295,9 +306,6 @@ async def patch_kb(request: web.Request) -> web.Response:
     return reply(await in_thread(work))
 
 
-_RECORD_FIELDS = {f.name for f in fields(InteractionRecord)}
-
-
 async def get_interaction(request: web.Request) -> web.Response:
     call_id, context = request.match_info["call_id"], ctx(request)
     found = await in_thread(lambda: InteractionStore(context.engine).get_interaction(call_id))
@@ -306,35 +314,68 @@ async def get_interaction(request: web.Request) -> web.Response:
     return reply(found)
 
 
+def _check_handled(request: web.Request, store: InteractionStore, call_id: str) -> None:
+    """People add to a call only if they handled it (answered it or took it over);
+    those who may correct calls (supervisors) add to any. Runs in a worker thread."""
+    me = user(request)
+    if me.can(Permission.INTERACTION_CORRECT):
+        return
+    record = store.get_interaction(call_id)
+    if record is None or not handled_by(record, ctx(request).agent_names(me.username)):
+        raise Forbidden(f"call {call_id}: only the agent who handled it may add to it")
+
+
 async def put_interaction(request: web.Request) -> web.Response:
-    call_id, data, who, context = (
-        request.match_info["call_id"],
-        await body(request),
-        actor(request),
-        ctx(request),
-    )
-    unknown = set(data) - _RECORD_FIELDS
-    if unknown:
-        raise ValueError(f"unknown interaction field(s) {sorted(unknown)}")
-    values: dict[str, Any] = {**data, "call_id": call_id}
-    for name in ("started_at", "ended_at"):
-        values[name] = when(values.get(name))
-    if values["started_at"] is None:
+    """A supervisor records or corrects a call. Written as a correction, not as the
+    engine's record: if the call is live, the engine's write when it ends completes the
+    row (never dropped as a duplicate), keeping the corrected values."""
+    call_id = call_id_of(request.match_info["call_id"])
+    data, who, context = await body(request), actor(request), ctx(request)
+    raw_tickets = data.pop("ticket_ids", [])
+    if not isinstance(raw_tickets, list):
+        raise ValueError("ticket_ids must be a list of ticket ids")
+    ticket_ids = [as_id("ticket_ids", t) for t in raw_tickets]
+    values = interaction_fields(call_id, data)
+    if values.get("started_at") is None:
         raise ValueError("started_at is required")
-    values["ticket_ids"] = tuple(values.get("ticket_ids", ()))
-    record = InteractionRecord(**values)
     store = InteractionStore(context.engine, plan=context.plan, clock=context.clock)
-    written = await in_thread(lambda: store.record_interaction(record, actor=who))
-    return reply({"call_id": call_id, "written": written}, 201 if written else 200)
+
+    def work() -> bool:
+        existed = store.update_interaction(
+            call_id, actor=who, audit_action="interaction.correct", **values
+        )
+        for ticket_id in ticket_ids:
+            store.link_ticket(call_id, ticket_id, actor=who)
+        return existed
+
+    existed = await in_thread(work)
+    return reply({"call_id": call_id, "written": not existed}, 200 if existed else 201)
 
 
 async def patch_interaction(request: web.Request) -> web.Response:
-    call_id, data, who, context = (
-        request.match_info["call_id"],
-        await body(request),
-        actor(request),
-        ctx(request),
-    )
+    """The agent who handled a call adds its disposition, notes or customer; telephony
+    facts (who answered, talk time, recordings, the caller's number...) are the engine's
+    and only a supervisor's audited correction changes them."""
+    call_id = call_id_of(request.match_info["call_id"])
+    data, who, context, me = await body(request), actor(request), ctx(request), user(request)
+    values = interaction_fields(call_id, data)
+    corrector = me.can(Permission.INTERACTION_CORRECT)
+    facts = set(values) - PEOPLE_FIELDS
+    if facts and not corrector:
+        raise Forbidden(
+            f"{', '.join(sorted(facts))}: telephony facts are written by the engine; "
+            "a supervisor may correct them"
+        )
     store = InteractionStore(context.engine, plan=context.plan, clock=context.clock)
-    existed = await in_thread(lambda: store.update_interaction(call_id, actor=who, **data))
+
+    def work() -> bool:
+        _check_handled(request, store, call_id)
+        return store.update_interaction(
+            call_id,
+            actor=who,
+            audit_action="interaction.correct" if corrector else "interaction.update",
+            **values,
+        )
+
+    existed = await in_thread(work)
     return reply({"call_id": call_id, "existed": existed})
