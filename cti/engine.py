@@ -99,6 +99,7 @@ class Engine:
         self.web_runner: Any = None
         self.web_port: int | None = None
         self.resyncs = 0
+        self.event_errors = 0
         self._group: asyncio.TaskGroup | None = None
         self._stack: contextlib.AsyncExitStack | None = None
 
@@ -130,10 +131,15 @@ class Engine:
             self.journal.mark_live(call.call_id, info)
 
     def _on_ami_event(self, event: Any, now: float) -> None:
-        for domain_event in self.model.apply(event, now):
-            self.bus.publish(domain_event)
-        # After the model, so the call is known when (say) its virtual-hold key arrives.
-        self.router.on_ami_event(event, now)
+        try:
+            for domain_event in self.model.apply(event, now):
+                self.bus.publish(domain_event)
+            # After the model, so the call is known when (say) its virtual-hold key arrives.
+            self.router.on_ami_event(event, now)
+        except Exception:
+            # One odd event must not take the AMI session (and every call) down with it.
+            self.event_errors += 1
+            log.exception("AMI event not applied", extra={"event": event.name})
 
     async def _resync(self, session: AmiSession) -> None:
         """After every (re)connect: make the call model equal Asterisk's channels again."""

@@ -50,6 +50,7 @@ class Recorder:
         self._segment_ids: dict[tuple[str, int, str], int] = {}
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self.stored = 0
+        self.errors = 0  # steps that raised (logged; cti_task_errors)
 
     # ---- bus side (synchronous, no I/O) -----------------------------------------------
     def on_event(self, event: Any) -> None:
@@ -65,6 +66,7 @@ class Recorder:
             except Exception:
                 # One call's failure (a vanished file, a DB hiccup) must not stop the others'
                 # recordings; the segment stays "recording" and `verify` reports it.
+                self.errors += 1
                 log.exception("recording step failed", extra={"event": type(event).__name__})
             finally:
                 self._queue.task_done()
