@@ -40,6 +40,9 @@ __all__ = [
 ]
 
 
+PBX_RESTART = "pbx_restart"  # end reason of a call Asterisk cut by shutting down
+
+
 class CallModel(BridgeMixin, ResyncMixin):
     """Live calls keyed by call id, built from AMI events alone.
 
@@ -318,10 +321,40 @@ class CallModel(BridgeMixin, ResyncMixin):
             return []
         return self._end(call, now, None)
 
+    # ---- Asterisk going down (issue 11 finding 9) -------------------------------------
+    def _on_soft_hangup(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        # Cause is the soft-hangup flag set: 4 is AST_SOFTHANGUP_SHUTDOWN, which
+        # ``core restart``/``core stop`` put on every channel (f2_restart_live_call).
+        if e.get("Cause") == "4":
+            call = self.call_for_channel(e.get("Uniqueid"))
+            if call is not None and call.state in LIVE_STATES:
+                call.cut_by = PBX_RESTART
+        return []
+
+    def _on_shutdown(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        for call in self.calls.values():
+            if call.state in LIVE_STATES:
+                call.cut_by = PBX_RESTART
+        return []
+
+    def _on_fully_booted(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        """Sent after every login. A call older than Asterisk's uptime cannot have
+        survived: Asterisk restarted while the link was down (the resync ends it)."""
+        try:
+            uptime = float(e.get("Uptime"))
+        except ValueError:
+            return []
+        for call in self.calls.values():
+            if call.state in LIVE_STATES and now - call.started_at > uptime + 1.0:
+                call.cut_by = PBX_RESTART
+        return []
+
     def _end(self, call: Call, now: float, reason: str | None) -> list[ev.DomainEvent]:
         if call.held_since is not None:
             call.hold_seconds += now - call.held_since
             call.held_since = None
+        if reason is None and call.cut_by:
+            reason = call.cut_by
         if reason is None:
             if call.answered_by is not None:
                 reason = "completed"
@@ -374,4 +407,7 @@ _HANDLERS = {
     "MixMonitorStart": CallModel._on_mixmonitor,
     "MixMonitorStop": CallModel._on_mixmonitor,
     "Hangup": CallModel._on_hangup,
+    "SoftHangupRequest": CallModel._on_soft_hangup,
+    "Shutdown": CallModel._on_shutdown,
+    "FullyBooted": CallModel._on_fully_booted,
 }

@@ -61,6 +61,7 @@ class Call:
     held_since: float | None = None
     cause: str = ""
     adopted: bool = False  # known only from the journal of an engine that died
+    cut_by: str = ""  # "pbx_restart": Asterisk hung it up because it shut down
 
     def waited(self, now: float) -> float:
         return 0.0 if self.queued_at is None else max(0.0, now - self.queued_at)
