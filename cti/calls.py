@@ -58,8 +58,13 @@ class CallModel(BridgeMixin, ResyncMixin):
         hold_contexts: Iterable[str] = ("hold",),
         agent_contexts: Iterable[str] = ("agents",),
         wrap_up: bool = True,
+        endpoints: dict[str, str] | None = None,
     ) -> None:
         self.server = server
+        # Endpoint -> agent extension for agents with their own dial strings (several
+        # devices: PJSIP/1001-mobile is agent 1001's too).
+        self._endpoints = dict(endpoints or {})
+        self._extensions = set(self._endpoints.values())
         self.calls: dict[str, Call] = {}
         self.channels: dict[str, Channel] = {}
         self._by_name: dict[str, str] = {}  # channel name -> uniqueid
@@ -102,6 +107,20 @@ class CallModel(BridgeMixin, ResyncMixin):
         return names[0] if names else None
 
     # ---- commands from the engine (not from AMI) -----------------------------------
+    def offering(self, call_id: str, extension: str) -> None:
+        """Routing is about to ring ``extension`` for this call: a leg whose channel does
+        not name a known agent (a trunk, a Local channel elsewhere) is theirs."""
+        call = self.calls.get(self._alias.get(call_id, call_id))
+        if call is not None:
+            call.offering = extension
+
+    def agent_for(self, call: Call | None, endpoint: str) -> str:
+        if endpoint in self._endpoints:
+            return self._endpoints[endpoint]
+        if endpoint in self._extensions or call is None or not call.offering:
+            return endpoint
+        return call.offering
+
     def queue(
         self,
         call_id: str,
@@ -199,7 +218,7 @@ class CallModel(BridgeMixin, ResyncMixin):
             role = "caller"
         else:
             role = self._role_for_new_channel(call, name)
-        agent = agent_from_channel(name) if role == "agent" else ""
+        agent = self.agent_for(call, agent_from_channel(name)) if role == "agent" else ""
         self._add_channel(uid, name, cid, role, agent)
         return out
 
@@ -244,7 +263,7 @@ class CallModel(BridgeMixin, ResyncMixin):
         chan = self.channels.get(e.get("Uniqueid"))
         if chan is None or chan.role != "caller":
             return None
-        agent = agent_from_channel(e.get("Interface") or dest)
+        agent = self.agent_for(call, agent_from_channel(e.get("Interface") or dest))
         return call, dest, agent
 
     def _on_ringing(self, e: Event, now: float) -> list[ev.DomainEvent]:

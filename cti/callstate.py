@@ -61,6 +61,7 @@ class Call:
     held_since: float | None = None
     cause: str = ""
     adopted: bool = False  # known only from the journal of an engine that died
+    offering: str = ""  # extension routing is ringing now (its leg may not name it)
     cut_by: str = ""  # "pbx_restart": Asterisk hung it up because it shut down
 
     def waited(self, now: float) -> float:

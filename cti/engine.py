@@ -56,7 +56,11 @@ class Engine:
         self.clock = clock
         self.bus = InProcessBus()
         dp = settings.dialplan
-        self.model = CallModel(hold_contexts=(dp.hold_context,), agent_contexts=(dp.agent_context,))
+        self.model = CallModel(
+            hold_contexts=(dp.hold_context,),
+            agent_contexts=(dp.agent_context,),
+            endpoints=settings.agent_endpoints(),
+        )
         # IVR flows from config/ivr, validated here (before any file is opened): a broken
         # flow stops the start-up with file, line and node.
         self.ivr = build_ivr(settings, self.model, self.bus, clock=clock, crm_store=crm_store)

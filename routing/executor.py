@@ -27,7 +27,7 @@ from routing import config as rcfg
 from routing import members
 from routing.model import AgentState, Offer, RoutingError
 from routing.router import Router
-from routing.virtualhold import key_requests_callback, originate_fields
+from routing.virtualhold import callback_for, key_requests_callback, originate_fields
 
 log = logging.getLogger(__name__)
 
@@ -340,15 +340,27 @@ class RoutingExecutor:
             )
             return
         setvar = {"Channel": channel, "Variable": dp.agent_variable, "Value": offer.extension}
+        # The whole dial string (several devices, a Local channel, a trunk): the shipped
+        # cti-connect dials ${AGENT_DIAL}, so no technology is hard-coded in the dialplan.
+        set_dial = {
+            "Channel": channel,
+            "Variable": dp.agent_dial_variable,
+            "Value": self.settings.agent_dial(offer.extension),
+        }
         redirect = {
             "Channel": channel,
             "Context": dp.connect_context,
             "Exten": "s",
             "Priority": "1",
         }
-        # gather starts both in order, so both actions are on the wire before either reply.
+        # Legs to a trunk or a Local channel do not name the agent: the model is told.
+        self.model.offering(offer.call_id, offer.extension)
+        # gather starts them in order, so all are on the wire before the first reply.
         replies = await asyncio.gather(
-            ami.send("Setvar", setvar), ami.send("Redirect", redirect), return_exceptions=True
+            ami.send("Setvar", setvar),
+            ami.send("Setvar", set_dial),
+            ami.send("Redirect", redirect),
+            return_exceptions=True,
         )
         for reply in replies:
             if isinstance(reply, BaseException) and not isinstance(reply, AmiError):
@@ -361,8 +373,7 @@ class RoutingExecutor:
             self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
             self._wake.set()
             return
-        set_reply, redirect_reply = replies
-        result = redirect_reply if set_reply.ok else set_reply
+        result = next((r for r in replies if not r.ok), replies[-1])
         if not result.ok:
             # The caller is gone (No such channel) or Asterisk refused: free the agent.
             log.info(
@@ -381,7 +392,13 @@ class RoutingExecutor:
             self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
             return
         try:
-            result = await ami.send("Originate", originate_fields(offer, cb, dp.agent_variable))
+            fields = originate_fields(
+                offer,
+                callback_for(cb, dp),
+                dp.agent_variable,
+                (dp.agent_dial_variable, self.settings.agent_dial(offer.extension)),
+            )
+            result = await ami.send("Originate", fields)
         except AmiError as exc:
             log.warning(
                 "callback originate failed", extra={"call_id": offer.call_id, "error": str(exc)}

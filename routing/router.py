@@ -177,7 +177,7 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
             self._group(call)
 
     def waiting(self) -> list[WaitingCall]:
-        return [c for c in self.calls.values() if c.offered_to is None]
+        return [c for c in self.calls.values() if c.offered_to is None and not c.parked]
 
     def ringing(self, extension: str, call_id: str, now: float) -> None:
         """Asterisk rings an agent for a call (ours, a callback, or app_queue's)."""
