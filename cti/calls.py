@@ -23,6 +23,7 @@ from cti.callstate import (
     Channel,
     agent_from_channel,
     channel_base,
+    restore_journey,
     summarize,
 )
 from cti.resync import ResyncMixin, SnapshotChannel
@@ -151,14 +152,25 @@ class CallModel(BridgeMixin, ResyncMixin):
         self._callbacks.add(call.call_id)
         return True
 
-    def adopt(self, call_id: str, caller_number: str, caller_name: str, started_at: float) -> None:
+    def adopt(
+        self,
+        call_id: str,
+        caller_number: str,
+        caller_name: str,
+        started_at: float,
+        *,
+        journey: dict[str, object] | None = None,
+    ) -> None:
         """A call a previous engine saw start (from its journal). The first resync either
         finds it live in Asterisk, and it goes on as usual, or ends it as lost during
-        the outage, so it is written once instead of vanishing."""
+        the outage, so it is written once instead of vanishing. ``journey`` is what the
+        journal kept of it (service, IVR steps, wait, answer time): it carries on."""
         if call_id in self.calls:
             return
         call = Call(call_id, caller_number, caller_name, started_at, adopted=True)
         call.timeline.append((CallState.NEW.value, started_at))
+        if journey:
+            restore_journey(call, journey)
         self.calls[call_id] = call
 
     def record_ivr_step(self, step: ev.IvrStepTaken) -> None:
@@ -310,9 +322,13 @@ class CallModel(BridgeMixin, ResyncMixin):
         return self._answered(call, agent, dest, now)
 
     def _answered(self, call: Call, agent: str, dest: str, now: float) -> list[ev.DomainEvent]:
+        if call.answered_at is None:
+            call.answered_at = now
+        else:
+            # Adopted after an engine restart: answered before it; the talk started then.
+            now = max(call.answered_at, call.queued_at or call.answered_at)
         waited = call.waited(now)
         call.answered_by = agent
-        call.answered_at = now
         call.move(CallState.CONNECTED, now)
         return [ev.CallAnswered(call.call_id, now, agent, dest, waited)]
 

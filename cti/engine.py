@@ -21,6 +21,7 @@ from cti.agi.server import FastAgiServer
 from cti.ami.session import AmiSession
 from cti.bus import InProcessBus
 from cti.calls import CallModel, SnapshotChannel
+from cti.callstate import journey
 from cti.interactions import InteractionSink, InteractionWriter
 from cti.journal import Journal
 from cti.metrics import install as install_metrics
@@ -68,15 +69,25 @@ class Engine:
         self.writer = InteractionWriter(sink, self.journal)
         self.bus.subscribe(self.writer.on_call_ended, ev.CallEnded)
         # Calls a previous run saw start but not end: the first resync accounts for them.
+        # What the journal kept of them (service, IVR steps, wait, answer time) carries on:
+        # a restart mid-call does not lose the journey (issue 11 finding 2).
         for call_id, info in self.journal.orphans():
             self.model.adopt(
                 call_id,
                 str(info.get("caller_number", "")),
                 str(info.get("caller_name", "")),
                 float(info.get("started_at") or clock()),
+                journey=info,
             )
         self.bus.subscribe(
-            self._journal_live, ev.CallStarted, ev.IvrEntered, ev.CallQueued, ev.CallTransferred
+            self._journal_live,
+            ev.CallStarted,
+            ev.IvrEntered,
+            ev.IvrStepTaken,
+            ev.CallQueued,
+            ev.AgentRinging,
+            ev.CallAnswered,
+            ev.CallTransferred,
         )
         # -- metrics (issue 8): a per-engine Prometheus registry fed from the bus.
         self.metrics = install_metrics(self)
@@ -128,6 +139,7 @@ class Engine:
             "caller_number": call.caller_number,
             "caller_name": call.caller_name,
             "started_at": call.started_at,
+            **journey(call),
         }
         # Marked at the start, and again once the caller id is known (Originate and many
         # trunks set it after the channel exists).
