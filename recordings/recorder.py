@@ -52,29 +52,50 @@ class Recorder:
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self.stored = 0
         self.errors = 0  # steps that raised (logged; cti_task_errors)
+        self._group: asyncio.TaskGroup | None = None
+        self._storing: set[asyncio.Task[None]] = set()
+        self._files = asyncio.Semaphore(8)  # files checked and checksummed at once
 
     # ---- bus side (synchronous, no I/O) -----------------------------------------------
     def on_event(self, event: Any) -> None:
         self._queue.put_nowait(event)
 
     async def run(self) -> None:
-        while True:
-            event = await self._queue.get()
+        # Events are handled one by one, in order; storing an ended call's files (which
+        # waits for Asterisk to close them, seconds when one never appears) runs aside in
+        # tasks owned here, at most `_files` at a time, so a missing file never holds up
+        # other calls' recordings.
+        async with asyncio.TaskGroup() as group:
+            self._group = group
             try:
-                await self._handle(event)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # One call's failure (a vanished file, a DB hiccup) must not stop the others'
-                # recordings; the segment stays "recording" and `verify` reports it.
-                self.errors += 1
-                log.exception("recording step failed", extra={"event": type(event).__name__})
+                while True:
+                    event = await self._queue.get()
+                    try:
+                        await self._guarded(self._handle(event), type(event).__name__)
+                    finally:
+                        self._queue.task_done()
             finally:
-                self._queue.task_done()
+                self._group = None
+
+    async def _guarded(self, step: Any, what: str) -> None:
+        try:
+            await step
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # One call's failure (a vanished file, a DB hiccup) must not stop the others'
+            # recordings; the segment stays "recording" and `verify` reports it.
+            self.errors += 1
+            log.exception("recording step failed", extra={"event": what})
 
     async def idle(self) -> None:
-        """Every queued event handled (tests and shutdown)."""
-        await self._queue.join()
+        """Every queued event handled and every ended call's files stored (tests and
+        shutdown)."""
+        while True:
+            await self._queue.join()
+            if not self._storing:
+                return
+            await asyncio.wait(set(self._storing))
 
     async def _handle(self, event: Any) -> None:
         if isinstance(event, ev.CallAnswered):
@@ -237,7 +258,7 @@ class Recorder:
         if not rec.segments:
             return
         rec.end(self._clock())
-        total = 0.0
+        jobs: list[tuple[int, Path, Segment, str]] = []
         for seg in rec.segments:
             legs = ["mix"] + (["caller", "agent"] if self.config.split_legs else [])
             for leg in legs:
@@ -245,9 +266,23 @@ class Recorder:
                 if sid is None:
                     continue
                 name = seg.name if leg == "mix" else segment_name(event.call_id, seg.seq, leg)
-                duration = await self._store(sid, self.directory / name, seg)
-                if leg == "mix":
-                    total += duration
+                jobs.append((sid, self.directory / name, seg, leg))
+        step = self._guarded(self._store_call(event, rec, jobs), "CallEnded")
+        if self._group is None:  # not running (a test driving _handle): store now
+            await step
+            return
+        task = self._group.create_task(step, name=f"store-{event.call_id}")
+        self._storing.add(task)
+        task.add_done_callback(self._storing.discard)
+
+    async def _store_call(
+        self, event: ev.CallEnded, rec: CallRecording, jobs: list[tuple[int, Path, Segment, str]]
+    ) -> None:
+        """Store an ended call's files (all at once, within the file limit), then the call."""
+        durations = await asyncio.gather(
+            *(self._store_limited(sid, path, seg) for sid, path, seg, _leg in jobs)
+        )
+        total = sum(d for d, job in zip(durations, jobs, strict=True) if job[3] == "mix")
         summary = event.summary or {}
         await asyncio.to_thread(
             self.registry.update_call, event.call_id, ended_at=event.at,
@@ -262,16 +297,24 @@ class Recorder:
         self.stored += 1
         self._publish(RecordingStored(event.call_id, self._clock(), len(rec.segments)))
 
+    async def _store_limited(self, segment_id: int, path: Path, seg: Segment) -> float:
+        async with self._files:
+            return await self._store(segment_id, path, seg)
+
     async def _store(self, segment_id: int, path: Path, seg: Segment) -> float:
         """Checksum the closed file and put its facts in the registry; its duration."""
-        info = None
-        for _ in range(self.config.finalize_retries):
-            # Asterisk closes the file (and rewrites the header's sizes) just after the
-            # hang-up: wait until the header agrees with the bytes on disk.
+        # Asterisk closes the file (and rewrites the header's sizes) just after the
+        # hang-up: look again with a growing delay (most files are ready at once) until
+        # the header agrees with the bytes on disk or the wait budget is spent.
+        budget = self.config.finalize_retries * self.config.finalize_delay
+        delay, waited = self.config.finalize_delay / 8, 0.0
+        while True:
             info = await asyncio.to_thread(files.header_of, path)
-            if info is not None and info.complete:
+            if (info is not None and info.complete) or waited >= budget:
                 break
-            await asyncio.sleep(self.config.finalize_delay)
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, self.config.finalize_delay)
         if not await asyncio.to_thread(path.is_file):
             # Asterisk on another host: the file is written there; this host must see the
             # same spool (recordings.yaml directory / asterisk_directory). `cti recordings
