@@ -105,7 +105,7 @@ async def get_ticket(request: web.Request) -> web.Response:
 
 async def post_ticket_action(request: web.Request) -> web.Response:
     ticket_id, action = path_int(request, "ticket_id"), request.match_info["action"]
-    data = await body(request) if request.can_read_body else {}
+    data = _action_args(await body(request) if request.can_read_body else {})
     who = actor(request)
 
     def work() -> object:
@@ -115,6 +115,28 @@ async def post_ticket_action(request: web.Request) -> web.Response:
             return ticket
 
     return reply(await in_thread(work))
+
+
+def _ids(name: str, value: object) -> list[int]:
+    if not isinstance(value, list) or len(value) > 1000:
+        raise ValueError(f"{name} must be a list of ids (at most 1000)")
+    return [v.an_id(name, item) for item in value]
+
+
+_ACTION_TEXT = {"assignee": 64, "reason": 2000, "resolution": 4000}
+
+
+def _action_args(data: dict[str, object]) -> dict[str, object]:
+    """A ticket action's arguments, each of its type; unknown ones are refused."""
+    unknown = set(data) - {"department_id", "incident_id", *_ACTION_TEXT}
+    if unknown:
+        raise ValueError(f"unknown field(s) {sorted(unknown)}")
+    args: dict[str, object] = {
+        name: v.optional(data, name, v.an_id) for name in ("department_id", "incident_id")
+    }
+    for name, size in _ACTION_TEXT.items():
+        args[name] = v.optional(data, name, v.text, size, multiline=True)
+    return {k: value for k, value in args.items() if value is not None}
 
 
 async def get_followups(request: web.Request) -> web.Response:
@@ -135,8 +157,8 @@ async def post_followup_result(request: web.Request) -> web.Response:
             done = record_followup_result(
                 uow,
                 followup_id,
-                satisfaction=data["satisfaction"],
-                comment=data.get("comment"),
+                satisfaction=v.an_int("satisfaction", data["satisfaction"], 1, 5),
+                comment=v.optional(data, "comment", v.text, 2000, multiline=True),
                 actor=who,
             )
             ticket = uow.tickets.get(done.ticket_id)
@@ -187,12 +209,13 @@ async def post_incident(request: web.Request) -> web.Response:
 
 async def post_incident_tickets(request: web.Request) -> web.Response:
     incident_id, data, who = path_int(request, "incident_id"), await body(request), actor(request)
+    ticket_ids = _ids("ticket_ids", data["ticket_ids"])
 
     def work() -> object:
         with ctx(request).uow() as uow:
-            link_tickets(uow, incident_id, [int(t) for t in data["ticket_ids"]], who)
+            link_tickets(uow, incident_id, ticket_ids, who)
             uow.commit()
-            return {"linked": len(data["ticket_ids"])}
+            return {"linked": len(ticket_ids)}
 
     return reply(await in_thread(work))
 
@@ -238,7 +261,7 @@ async def post_announcement(request: web.Request) -> web.Response:
                 actor=who,
                 title=str(data["title"]),
                 body=str(data["body"]),
-                audience=data.get("audience"),
+                audience=v.optional(data, "audience", _ids),
             )
             uow.commit()
             return made
