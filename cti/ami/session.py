@@ -34,6 +34,7 @@ from cti.ami.protocol import (
     encode_action,
 )
 from cti.ami.wanted import ENGINE_EVENTS
+from cti.ratelog import Summary
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ class AmiSession:
         self.connects = 0
         self.events_received = 0
         self.garbage_received = 0
+        self._garbage_log = Summary(interval=10.0)
 
     # ---- public ----------------------------------------------------------------------
     async def run(self) -> None:
@@ -300,9 +302,13 @@ class AmiSession:
                     self._resolve(*done)
             elif isinstance(msg, Garbage):
                 self.garbage_received += 1
-                log.warning(
-                    "ami garbage ignored", extra={"reason": msg.reason, "size": len(msg.raw)}
-                )
+                # A peer may send hundreds a second: the first at once, then one line
+                # per interval with how many there were.
+                if count := self._garbage_log.hit():
+                    log.warning(
+                        "ami garbage ignored",
+                        extra={"reason": msg.reason, "size": len(msg.raw), "count": count},
+                    )
 
     def _resolve(self, action_id: str, result: ActionResult) -> None:
         future = self._futures.get(action_id)
