@@ -289,7 +289,8 @@ class ActionHandler:
                 k, _, v = part.partition("=")
                 variables[k.strip()] = v
         cfg = self.sim.config
-        if m.group(2) == cfg.callback_context:
+        ctx = cfg.contexts
+        if m.group(2) == ctx.callback:
             self.ok(s, aid, ("Message", "Originate successfully queued"))
             callee = m.group(1)
             originate_callback(
@@ -297,13 +298,13 @@ class ActionHandler:
                 CallerSpec(number=number or callee, name=name, variables=variables),
                 number=callee,
                 dial_context=m.group(2),
-                connect_context=_one(a, "Context") or "connect",
+                connect_context=_one(a, "Context") or ctx.connect,
                 action_id=_one(a, "ActionID"),
                 timeout=int(_one(a, "Timeout") or "30000") / 1000,
                 answer_after=cfg.customers.get(callee, cfg.customer_answer_after),
             )
             return
-        if m.group(2) == "agents" and _one(a, "Context") == cfg.outbound_context:
+        if m.group(2) == ctx.agents and _one(a, "Context") == ctx.outbound:
             self.ok(s, aid, ("Message", "Originate successfully queued"))
             callee = _one(a, "Exten")
             originate_outbound(
@@ -311,7 +312,7 @@ class ActionHandler:
                 OutboundSpec(
                     extension=m.group(1),
                     number=callee,
-                    context=cfg.outbound_context,
+                    context=ctx.outbound,
                     action_id=_one(a, "ActionID"),
                     timeout=int(_one(a, "Timeout") or "30000") / 1000,
                     caller_num=number or callee,

@@ -33,6 +33,10 @@ class Channel(ChannelInfo):
     hungup: bool = False
     task: asyncio.Task[None] | None = None
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    # Keys count only while an application reads them (GET DATA, WAIT FOR DIGIT, STREAM
+    # FILE with escape digits); between AGI commands res_agi reads and drops them.
+    reading_dtmf: bool = False
+    dtmf_wanted: asyncio.Event = field(default_factory=asyncio.Event)  # set while reading
     # Set when a hangup was requested; the coroutine owning the channel notices it.
     hangup_requested: asyncio.Event = field(default_factory=asyncio.Event)
     hangup_cause: int = 16

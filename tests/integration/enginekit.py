@@ -67,14 +67,9 @@ def settings_for(
         journal_path=str(tmp / "journal.jsonl"),
         recordings_dir=str(tmp / "recordings"),
         wrap_up_seconds=wrap_up,
-        dialplan=DialplanConfig(
-            hold_context="hold",
-            connect_context="connect",
-            agent_context="agents",
-            agent_dial="Local/{extension}@agents",
-            outbound_context="outbound",
-            callback_context="callback",
-        ),
+        # The shipped dialplan's contexts (the simulator runs them); its agents are Local
+        # channels, the way the simulated phones are reached.
+        dialplan=DialplanConfig(agent_dial="Local/{extension}@cti-agents"),
         skills=("billing", "repair", "installation", "complaint", "english"),
         services=DEMO_SERVICES,
         agents=agents,
