@@ -80,7 +80,7 @@ def rtp_pcap(
             bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1]),
         ) + udp  # fmt: skip
         frame = b"\x00" * 12 + b"\x08\x00" + ip
-        out.append(struct.pack("<IIII", int(when), int(round((when % 1) * 1e6)) % 1000000,
+        out.append(struct.pack("<IIII", int(when), round((when % 1) * 1e6) % 1000000,
                                len(frame), len(frame)))  # fmt: skip
         out.append(frame)
     path.write_bytes(b"".join(out))

@@ -57,10 +57,7 @@ class Sipp:
 
     async def wait(self, timeout: float) -> int:
         assert self.proc is not None
-        async with asyncio.timeout(timeout):
-            while self.proc.poll() is None:
-                await asyncio.sleep(0.05)
-        return self.proc.returncode
+        return await asyncio.wait_for(asyncio.to_thread(self.proc.wait), timeout)
 
     def messages(self) -> str:
         path = self.dir / "messages.log"
@@ -74,9 +71,6 @@ class Sipp:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
-
-
-ACTIONS = {"none": ""}
 
 
 def action_xml(name: str, values: dict[str, str]) -> str:

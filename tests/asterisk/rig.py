@@ -13,10 +13,10 @@ import contextlib
 import dataclasses
 import os
 import time
-from unittest import mock
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from crm.auth import create_user
 from crm.db import create_schema, make_engine
@@ -34,8 +34,9 @@ from cti.webauth import crm_authenticator
 from ivr.install import install
 from ivr.prompts import build_prompts, load_catalog
 from ivr.wiring import BUNDLED
+from tests.asterisk.media import AGENT_HZ, CALLER_HZ, seconds_with_tone
 from tests.asterisk.pbx import AMI_SECRET, OBSERVER, Asterisk, free_port
-from tests.integration.desktop.kit import PASSWORD
+from tests.integration.desktop.kit import PASSWORD, Tab, client, login, open_tab
 from tests.integration.simhelpers import AmiClient
 
 SITE = BUNDLED / "site.yaml"
@@ -132,6 +133,11 @@ class RealRig:
         assert row is not None
         return row
 
+    def engine_alive(self) -> bool:
+        """Every long-lived task of the engine still runs (a crash in one ends them all)."""
+        tasks = self.engine._tasks
+        return bool(tasks) and not any(t.done() for t in tasks)
+
     def agent_state(self, agent_id: str) -> str:
         return self.engine.router.router.agents[agent_id].state.value
 
@@ -189,3 +195,52 @@ async def real_rig(
         await obs.close()
         await pbx.stop()
         sql.dispose()
+
+
+# ---- what a scenario checks ----------------------------------------------------------
+@contextlib.asynccontextmanager
+async def desks(r: RealRig, agent_ids: tuple[str, ...]) -> AsyncIterator[dict[str, Tab]]:
+    """Each agent logged in to the desk over real HTTP, its websocket open."""
+    tabs: dict[str, Tab] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        for aid in agent_ids:
+            r.add_user(aid)
+            session = await stack.enter_async_context(client())
+            await login(session, r.base, aid)
+            tabs[aid] = await open_tab(session, r.base.replace("http", "ws") + "/desk/ws")
+            stack.push_async_callback(tabs[aid].close)
+        yield tabs
+
+
+def pops(tab: Tab, call_id: str) -> list[dict[str, Any]]:
+    return [
+        m["pop"] for m in tab.messages
+        if m.get("type") == "pop" and m.get("pop") and m["pop"].get("call_id") == call_id
+    ]  # fmt: skip
+
+
+def recording_files(r: RealRig, row: InteractionRecord) -> list[Path]:
+    """The segment files Asterisk wrote for the call (``<call id>-<segment>.wav``)."""
+    assert row.recording_refs, f"the row of {row.call_id} names no recording"
+    return sorted(r.pbx.monitor.glob(f"{row.call_id}-*.wav"))
+
+
+def assert_both_parties_recorded(r: RealRig, row: InteractionRecord, at_least: float = 1.0) -> None:
+    """The call's recordings hold the caller's tone and the agent's tone."""
+    files = recording_files(r, row)
+    assert files, f"no recording for {row.call_id}"
+    for f in files:
+        assert f.is_file(), f"recording {f} missing (have {sorted(r.pbx.monitor.iterdir())})"
+    caller = sum(seconds_with_tone(f, CALLER_HZ) for f in files)
+    agent = sum(seconds_with_tone(f, AGENT_HZ) for f in files)
+    assert caller >= at_least and agent >= at_least, (
+        f"{row.call_id}: caller tone {caller}s, agent tone {agent}s in {files}"
+    )
+
+
+async def agents_settle(r: RealRig, states: dict[str, str], timeout: float = 15) -> None:
+    await until(
+        lambda: all(r.agent_state(a) == s for a, s in states.items()),
+        timeout,
+        f"agent states {states} (now { {a: r.agent_state(a) for a in states} })",
+    )
