@@ -35,7 +35,10 @@ HERE = Path(__file__).resolve().parent
 AMI_SECRET = "change-me"  # the shipped manager.conf's [cti] secret, used as is
 OBSERVER = ("observer", "observer-secret")  # test-only AMI user without event filters
 # The shipped agent endpoints (pjsip.conf): extension -> password.
-AGENT_PASSWORDS = {ext: f"change-me-{ext}" for ext in ("1001", "1002", "1003", "1004", "1005")}
+AGENT_PASSWORDS = {
+    ext: f"change-me-{ext}"
+    for ext in ("1001", "1002", "1003", "1004", "1005", "1006", "1006-mobile")
+}
 
 
 class AsteriskMissing(RuntimeError):

@@ -128,7 +128,13 @@ class RealRig:
         return self.store.get_interaction(call_id)
 
     async def wait_row(self, call_id: str, timeout: float = 20) -> InteractionRecord:
-        await until(lambda: self.row(call_id) is not None, timeout, f"interaction {call_id}")
+        """The engine's row of the call (other writers may create it first, unfinished)."""
+
+        def written() -> bool:
+            row = self.row(call_id)
+            return row is not None and row.end_reason is not None
+
+        await until(written, timeout, f"interaction {call_id}")
         row = self.row(call_id)
         assert row is not None
         return row
