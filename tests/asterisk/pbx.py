@@ -111,8 +111,10 @@ class Asterisk:
         agi_port: int,
         extra_dialplan: str = "",
         extra_queues: str = "",
+        manager_bind_override: bool = True,
     ) -> None:
         self.prefix = asterisk_prefix()
+        self.manager_bind_override = manager_bind_override
         self.root = root
         self.agi_port = agi_port
         self.ami_port = free_port()
@@ -181,7 +183,7 @@ astctl = asterisk.ctl
                 "manager.conf",
                 f"""[general](+)
 port = {self.ami_port}
-bindaddr = 127.0.0.1
+{"bindaddr = 127.0.0.1" if self.manager_bind_override else ""}
 
 [{OBSERVER[0]}]
 secret = {OBSERVER[1]}
