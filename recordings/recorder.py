@@ -94,7 +94,7 @@ class Recorder:
         return self._calls.setdefault(call_id, CallRecording(call_id))
 
     async def _start_segment(self, call_id: str, agent: str, at: float) -> None:
-        channel = self._model.caller_channel(call_id)
+        channel = self._model.recording_channel(call_id)
         ami = self._ami()
         if channel is None or ami is None:
             log.warning("cannot record: no caller channel or AMI link",

@@ -157,7 +157,7 @@ async def test_a_new_segment_after_a_restart_never_reuses_a_number(tmp_path: Pat
         def __init__(self) -> None:
             self.calls: dict[str, object] = {}
 
-        def caller_channel(self, call_id: str) -> str:
+        def recording_channel(self, call_id: str) -> str:
             return "new;2"
 
     ami = Ami()
