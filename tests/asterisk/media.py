@@ -48,28 +48,31 @@ def rtp_pcap(
     silence, then each of ``keys`` as RFC 4733 events (100 ms, marker on the first packet,
     three end packets) from ``keys_after`` seconds, then a sine tone at ``hz`` until
     ``seconds``. SIPp's play_pcap_audio replays it with the pcap's timing."""
-    packets: list[tuple[float, int, bool, int, bytes]] = []  # (time, pt, marker, ts, payload)
-    t, ts = 0.0, 0
+    # Times in whole microseconds: float sums drift across second boundaries, and a
+    # pcap timestamp that steps back makes SIPp send in bursts.
+    packets: list[tuple[int, int, bool, int, bytes]] = []  # (usec, pt, marker, ts, payload)
+    frame_us = 20_000
+    t, ts = 0, 0
     silence = bytes([0xFF]) * 160
-    while t < keys_after - 1e-9:
+    while t < keys_after * 1e6:
         packets.append((t, 0, False, ts, silence))
-        t, ts = t + 0.02, ts + 160
+        t, ts = t + frame_us, ts + 160
     for key in keys:
         code = EVENTS[key]
         for i in range(5):  # 5 x 20 ms = 100 ms of event
             payload = struct.pack("!BBH", code, 10, 160 * (i + 1))
             packets.append((t, DTMF_PT, i == 0, ts, payload))
-            t += 0.02
+            t += frame_us
         for _ in range(3):
             packets.append((t, DTMF_PT, False, ts, struct.pack("!BBH", code, 0x80 | 10, 800)))
         ts += 800
         for _ in range(10):  # 200 ms silence between keys
             packets.append((t, 0, False, ts, silence))
-            t, ts = t + 0.02, ts + 160
+            t, ts = t + frame_us, ts + 160
     sample = 0
-    while t < seconds:
+    while t < seconds * 1e6:
         packets.append((t, 0, False, ts, _tone(hz, 160, sample)))
-        t, ts, sample = t + 0.02, ts + 160, sample + 160
+        t, ts, sample = t + frame_us, ts + 160, sample + 160
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
     for seq, (when, pt, marker, stamp, payload) in enumerate(packets):
         rtp = struct.pack("!BBHII", 0x80, pt | (0x80 if marker else 0), seq & 0xFFFF,
@@ -80,8 +83,8 @@ def rtp_pcap(
             bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1]),
         ) + udp  # fmt: skip
         frame = b"\x00" * 12 + b"\x08\x00" + ip
-        out.append(struct.pack("<IIII", int(when), round((when % 1) * 1e6) % 1000000,
-                               len(frame), len(frame)))  # fmt: skip
+        sec, usec = divmod(when, 1_000_000)
+        out.append(struct.pack("<IIII", sec, usec, len(frame), len(frame)))
         out.append(frame)
     path.write_bytes(b"".join(out))
 

@@ -8,9 +8,11 @@ manager interface listened on every address (11).
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from pathlib import Path
 
+from cti.ami import wanted
 from tests.asterisk.pbx import Asterisk, free_port
 from tests.asterisk.phones import Caller
 from tests.asterisk.rig import Observer, install_prompts, real_rig, until
@@ -159,3 +161,14 @@ async def test_manager_listens_on_loopback_only(tmp_path: Path) -> None:
         writer.close()
     finally:
         await pbx.stop()
+
+
+def test_manager_filters_keep_every_event_the_engine_reads() -> None:
+    """The shipped eventfilter lines drop noise, never what the engine needs (a filtered
+    SoftHangupRequest hid that a restart of Asterisk cut the calls)."""
+    text = (REPO / "config" / "asterisk" / "manager.conf").read_text(encoding="utf-8")
+    dropped = set(re.findall(r"^eventfilter\s*=\s*!Event:\s*(\w+)", text, re.MULTILINE))
+    assert dropped, "the shipped filters are gone: update this test"
+    read = set().union(*(v for v in vars(wanted).values() if isinstance(v, frozenset)))
+    assert "SoftHangupRequest" in read
+    assert not dropped & read, dropped & read
