@@ -24,7 +24,7 @@ from crm.model.interaction import InteractionRecord
 from crm.store import InteractionStore
 from crm.uow import UnitOfWork
 from cti import events as ev
-from cti.ami.protocol import Event
+from cti.ami.protocol import Event, Response
 from cti.ami.session import backoff
 from cti.crm_sink import CrmSink
 from cti.engine import Engine
@@ -85,7 +85,27 @@ def site_settings(tmp: Path, pbx: Asterisk, agi_port: int) -> Settings:
 
 
 class Observer(AmiClient):
-    """A second AMI user without the shipped event filters: what Asterisk really did."""
+    """A second AMI user without the shipped event filters: what Asterisk really did.
+    ``times[i]`` is when ``events[i]`` arrived (time.monotonic)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    async def _read(self) -> None:
+        while data := await self.reader.read(65536):
+            now = time.monotonic()
+            async with self.changed:
+                for m in self.parser.feed(data):
+                    if isinstance(m, Event):
+                        self.events.append(m)
+                        self.times.append(now)
+                    elif isinstance(m, Response):
+                        self.responses.append(m)
+                self.changed.notify_all()
+        async with self.changed:
+            self.eof = True
+            self.changed.notify_all()
 
     async def login(self) -> None:  # type: ignore[override]
         r = await self.action(
