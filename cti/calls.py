@@ -310,8 +310,11 @@ class CallModel(BridgeMixin, ResyncMixin):
         call, dest, agent = target
         if dest in call.ringing_agents or call.state not in LIVE_STATES:
             return []
+        # An agent with several devices rings on several legs at once: one offer.
+        first_leg = agent not in call.ringing_agents.values()
         call.ringing_agents[dest] = agent
-        call.agents_offered.append(agent)
+        if first_leg:
+            call.agents_offered.append(agent)
         dest_uid = e.get("DestUniqueid")
         if dest_uid in self.channels:
             self.channels[dest_uid].role = "agent"
