@@ -84,6 +84,10 @@ async def _real(tmp: Path) -> InteractionRecord:
         await until(r.ended, 40, "the real call to end")
         row = await r.wait_row(r.ended()[0].call_id)
         await until(lambda: bool(r.row(row.call_id).recording_refs), 20, "recording refs")
+        # One recording owner (finding 7): the engine's file, and no empty second one from
+        # the dialplan, in Asterisk's whole spool.
+        files = sorted(p.name for p in r.pbx.monitor.iterdir())
+        assert files == [f"{row.call_id}-1.wav"], files
         return r.row(row.call_id)
 
 
