@@ -141,7 +141,7 @@ class ActionHandler:
         if cmd == "core show version":
             lines = ["Asterisk 22.10.1 built by root @ vm on a x86_64 running Linux"]
         elif cmd == "core show channels":
-            chans = list(self.sim.pbx.channels.values())
+            chans = self.sim.pbx.visible()
             lines = ["Channel              Location             State   Application(Data)"]
             lines += [
                 f"{c.name} {c.exten}@{c.context}:{c.priority} "
@@ -162,7 +162,7 @@ class ActionHandler:
 
     def do_coreshowchannels(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         self.ok(s, aid, ("EventList", "start"), ("Message", "Channels will follow"))
-        chans = sorted(self.sim.pbx.channels.values(), key=lambda c: c.name, reverse=True)
+        chans = sorted(self.sim.pbx.visible(), key=lambda c: c.name, reverse=True)
         now = self.sim.pbx.now()
         for c in chans:
             dur = int((now - c.created) / self.sim.pbx.time_scale)
@@ -189,7 +189,7 @@ class ActionHandler:
     def do_status(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         name = _one(a, "Channel")
         pbx = self.sim.pbx
-        chans = sorted(pbx.channels.values(), key=lambda c: c.name, reverse=True)
+        chans = sorted(pbx.visible(), key=lambda c: c.name, reverse=True)
         if name:
             chans = [c for c in chans if c.name == name]
         allvars = _one(a, "AllVariables").lower() in ("true", "yes", "1")
@@ -200,7 +200,7 @@ class ActionHandler:
                 ("Event", "Status"),
                 ("Privilege", "Call"),
                 *ev.channel_block(c),
-                ("Type", "Local"),
+                ("Type", c.name.split("/", 1)[0]),
                 ("DNID", ""),
                 ("EffectiveConnectedLineNum", c.conn_num),
                 ("EffectiveConnectedLineName", c.conn_name),

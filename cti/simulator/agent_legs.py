@@ -43,6 +43,8 @@ class AgentLegs(HangupPaths):
         pbx, c2 = self.pbx, leg.c2
         leg.agent_ctx = context or self.contexts.agents
         a1, a2 = pbx.new_local_pair(ext, leg.agent_ctx, c2.linkedid, leg.record)
+        if pbx.pjsip and context is None:
+            pbx.as_pjsip(a1, a2, ext)  # Dial(PJSIP/<ext>): one channel to the phone
         a1.role, a2.role = "agent1", "agent"
         self.legs[a1.name] = leg
         self.legs[a2.name] = leg
@@ -132,6 +134,8 @@ class AgentLegs(HangupPaths):
             if queued:
                 assert self.queues is not None
                 self.queues.calls.member_ringing(leg)
+            elif pbx.pjsip:
+                pbx.device_state(f"PJSIP/{ext}", "RINGING")  # a SIP phone really rings
             else:
                 pbx.device_state(f"Local/{ext}@{leg.agent_ctx}", "INUSE")
                 pbx.device_state(f"Local/{ext}@{leg.agent_ctx}", "INUSE")
@@ -141,6 +145,8 @@ class AgentLegs(HangupPaths):
         if phone.answer_after > 0:
             pbx.newexten(a2, "Ringing", "", priority=2)
             pbx.newstate(a1, 5)
+            if pbx.pjsip:
+                pbx.device_state(f"PJSIP/{ext}", "RINGING")
             pbx.emit(ev.two_channel_event("DialState", c2, a1, [("DialStatus", "RINGING")]))
             await pbx.sleep(phone.answer_after)
         pbx.newexten(a2, "Answer", "", priority=2)

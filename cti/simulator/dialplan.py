@@ -78,6 +78,9 @@ class Dialplan(AgentLegs):
         entry = context
         record = CallRecord(linkedid="", number=spec.number, started=pbx.now())
         c1, c2 = pbx.new_local_pair("s", entry, None, record)
+        if pbx.pjsip:
+            # A call from the carrier: one channel PJSIP/trunk-<hex> runs the dialplan.
+            pbx.as_pjsip(c2, c1, spec.variables.get("CTI_ENDPOINT") or "trunk")
         record.linkedid = c1.linkedid
         pbx.calls[record.linkedid] = record
         pbx.processed_calls += 1
@@ -145,11 +148,7 @@ class Dialplan(AgentLegs):
             c2.task = pbx.spawn(self._guard(leg, self._after_answer(leg, entry)))
         pbx.set_phase(
             c2,
-            "ivr"
-            if ctx.route_of(entry)
-            else "queued"
-            if entry == ctx.queue
-            else "waiting",
+            "ivr" if ctx.route_of(entry) else "queued" if entry == ctx.queue else "waiting",
         )
         return leg
 
@@ -327,7 +326,11 @@ class Dialplan(AgentLegs):
             pbx.varset(c2, "CTI_ROUTE", route)
             pbx.newexten(c2, "Goto", "cti-entry,s,1", priority=2)
             pbx.newexten(
-                c2, "NoOp", f"CTI IVR {route} {c2.name}", context="cti-entry", exten="s",
+                c2,
+                "NoOp",
+                f"CTI IVR {route} {c2.name}",
+                context="cti-entry",
+                exten="s",
                 priority=1,
             )
             pbx.newexten(c2, "Set", language, priority=3)

@@ -61,6 +61,12 @@ class SimConfig:
     # Recordings last as long as the talk really did (the engine's talk time), at any
     # time_scale; False writes model seconds (a 30 s talk at scale 0.25 gives 30 s).
     real_time_recordings: bool = True
+    # "local": every party is a Local channel pair, as in the lab's traces; "pjsip": a
+    # caller from the trunk and an agent's phone are one PJSIP/<endpoint>-<hex> channel
+    # each, with real ringing (Newstate Ringing, DeviceStateChange RINGING). The pjsip
+    # option covers the engine's own routing (IVR, hold, connect); app_queue members,
+    # click-to-call and callbacks stay Local channels.
+    channels: str = "local"
 
 
 class Simulator:
@@ -73,7 +79,7 @@ class Simulator:
 
     async def start(self) -> None:
         cfg = self.config
-        self.pbx = Pbx(time_scale=cfg.time_scale, seed=cfg.seed)
+        self.pbx = Pbx(time_scale=cfg.time_scale, seed=cfg.seed, pjsip=cfg.channels == "pjsip")
         self.dialplan = Dialplan(
             self.pbx,
             agi_host=cfg.agi_host,
