@@ -223,6 +223,7 @@ class CallModel(BridgeMixin, ResyncMixin):
                 return out
             call = Call(cid, e.get("CallerIDNum"), e.get("CallerIDName"), now)
             call.timeline.append((CallState.NEW.value, now))
+            call.outbound_agent = self._outbound_agent(name)
             self.calls[cid] = call
             out.append(
                 ev.CallStarted(cid, now, call.caller_number, call.caller_name, name, self.server)
@@ -233,6 +234,25 @@ class CallModel(BridgeMixin, ResyncMixin):
         agent = self.agent_for(call, agent_from_channel(name)) if role == "agent" else ""
         self._add_channel(uid, name, cid, role, agent)
         return out
+
+    def _outbound_agent(self, name: str) -> str:
+        """``Local/1001@cti-agents-0000000a;1`` opening a call is a click-to-call's first
+        leg (the agent's phone rings first): the agent's extension, else ''."""
+        if not name.startswith("Local/"):
+            return ""
+        target = channel_base(name).removeprefix("Local/").rsplit("-", 1)[0]
+        ext, _, context = target.partition("@")
+        return self.agent_for(None, ext) if context in self._agent_contexts else ""
+
+    def recording_channel(self, call_id: str) -> str | None:
+        """The channel to record: the one bridged with the party who answered (for a
+        click-to-call, the leg that dialled the customer, not the agent's own phone)."""
+        call = self.calls.get(call_id)
+        if call is not None and call.dial_channel:
+            chan = self._by_name.get(call.dial_channel)
+            if chan is not None and chan in self.channels:
+                return call.dial_channel
+        return self.caller_channel(call_id)
 
     def _role_for_new_channel(self, call: Call, name: str) -> str:
         base = channel_base(name)
@@ -276,6 +296,11 @@ class CallModel(BridgeMixin, ResyncMixin):
         if chan is None or chan.role != "caller":
             return None
         agent = self.agent_for(call, agent_from_channel(e.get("Interface") or dest))
+        if call.outbound_agent:
+            if agent == call.outbound_agent:
+                return None  # the click-to-call's agent phone itself: not an offer
+            # The customer's leg: the agent is the one who called them.
+            agent = call.outbound_agent
         return call, dest, agent
 
     def _on_ringing(self, e: Event, now: float) -> list[ev.DomainEvent]:
@@ -285,8 +310,11 @@ class CallModel(BridgeMixin, ResyncMixin):
         call, dest, agent = target
         if dest in call.ringing_agents or call.state not in LIVE_STATES:
             return []
+        # An agent with several devices rings on several legs at once: one offer.
+        first_leg = agent not in call.ringing_agents.values()
         call.ringing_agents[dest] = agent
-        call.agents_offered.append(agent)
+        if first_leg:
+            call.agents_offered.append(agent)
         dest_uid = e.get("DestUniqueid")
         if dest_uid in self.channels:
             self.channels[dest_uid].role = "agent"
@@ -306,6 +334,7 @@ class CallModel(BridgeMixin, ResyncMixin):
             return []  # the second DialEnd (NOANSWER then CANCEL) for the same leg
         status = e.get("DialStatus")
         if status == "ANSWER":
+            call.dial_channel = e.get("Channel")
             return self._answered(call, agent, dest, now)
         if call.state == CallState.RINGING and not call.ringing_agents:
             call.move(CallState.WAITING, now)

@@ -62,6 +62,10 @@ class Call:
     cause: str = ""
     adopted: bool = False  # known only from the journal of an engine that died
     offering: str = ""  # extension routing is ringing now (its leg may not name it)
+    # Click-to-call: the call began as a leg to this agent (Local/<ext>@<agent context>);
+    # the party it dials is the customer, and the agent is the one who answered.
+    outbound_agent: str = ""
+    dial_channel: str = ""  # the channel that dialled the answering party (gets recorded)
     cut_by: str = ""  # "pbx_restart": Asterisk hung it up because it shut down
 
     def waited(self, now: float) -> float:

@@ -210,6 +210,9 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
         self.calls[new_id] = call
 
     def answered(self, extension: str, call_id: str, now: float) -> None:
+        held = self.agent_by_extension(extension)
+        if held is not None and held.state == AgentState.ON_CALL and held.call_id == call_id:
+            return  # told twice (a click-to-call: the desk, then Asterisk): counted once
         call = self.calls.pop(call_id, None)
         if call is not None:
             if call.offered_to is None:

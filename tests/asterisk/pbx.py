@@ -35,7 +35,10 @@ HERE = Path(__file__).resolve().parent
 AMI_SECRET = "change-me"  # the shipped manager.conf's [cti] secret, used as is
 OBSERVER = ("observer", "observer-secret")  # test-only AMI user without event filters
 # The shipped agent endpoints (pjsip.conf): extension -> password.
-AGENT_PASSWORDS = {ext: f"change-me-{ext}" for ext in ("1001", "1002", "1003", "1004", "1005")}
+AGENT_PASSWORDS = {
+    ext: f"change-me-{ext}"
+    for ext in ("1001", "1002", "1003", "1004", "1005", "1006", "1006-mobile")
+}
 
 
 class AsteriskMissing(RuntimeError):
@@ -108,8 +111,10 @@ class Asterisk:
         agi_port: int,
         extra_dialplan: str = "",
         extra_queues: str = "",
+        manager_bind_override: bool = True,
     ) -> None:
         self.prefix = asterisk_prefix()
+        self.manager_bind_override = manager_bind_override
         self.root = root
         self.agi_port = agi_port
         self.ami_port = free_port()
@@ -178,7 +183,7 @@ astctl = asterisk.ctl
                 "manager.conf",
                 f"""[general](+)
 port = {self.ami_port}
-bindaddr = 127.0.0.1
+{"bindaddr = 127.0.0.1" if self.manager_bind_override else ""}
 
 [{OBSERVER[0]}]
 secret = {OBSERVER[1]}
