@@ -32,12 +32,12 @@ async def test_missing_files_do_not_hold_up_the_other_recordings(tmp_path: Path)
     phones = [AgentPhone(a.extension, answer_after=0.2, talk_time=30) for a in AGENTS]
     async with rig(tmp_path, time_scale=0.02, phones=phones, settings=settings) as r:
         recorder = r.engine.recordings.recorder
-        # An 8 s wait for a file that never comes (the default is 5 s): one blocked
-        # recorder would hold each later call for 8 s per lost file ahead of it.
+        # A 12 s wait for a file that never comes (the default is 5 s): one blocked
+        # recorder would hold each later call for 12 s per lost file ahead of it.
         recorder.config = dataclasses.replace(
-            recorder.config, finalize_retries=40, finalize_delay=0.2
+            recorder.config, finalize_retries=60, finalize_delay=0.2
         )
-        budget = 8.0
+        budget = 12.0
         handler = r.sim.server.handler
         real, sent = handler.do_mixmonitor, []
         astray = tmp_path / "elsewhere"
