@@ -14,6 +14,7 @@ from agent_desktop.notifier import agent_topic
 from agent_desktop.protocol import Command, Refused
 from agent_desktop.service import Desk
 from agent_desktop.texts import NOT_READY_REASONS
+from cti.call_control import CallNotInProgress, NotYourCall, check_may_control
 from routing.model import RoutingError
 
 STATE_COMMANDS = ("login", "ready", "not_ready", "logout")
@@ -35,14 +36,18 @@ def _live_call_of(desk: Desk, agent_id: str, call_id: str) -> None:
     if not desk.notifier.owns(agent_id, call_id):
         raise Refused("forbidden", "not your call")
     agent = desk.notifier.router.agents.get(agent_id)
-    call = desk.engine.model.calls.get(call_id)
-    if call is None or call.state.value not in ("connected", "on_hold"):
-        raise Refused("gone", "the call is not in progress")
     dialled = desk.outbound.calls.get(call_id)
-    if dialled is not None and dialled.agent_id == agent_id:
-        return  # a click-to-call: the model names the customer, not the agent, as answering
-    if agent is None or call.answered_by != agent.extension:
-        raise Refused("forbidden", "not your call")
+    try:
+        check_may_control(
+            desk.engine.model,
+            call_id,
+            None if agent is None else agent.extension,
+            placed_by_them=dialled is not None and dialled.agent_id == agent_id,
+        )
+    except CallNotInProgress:
+        raise Refused("gone", "the call is not in progress") from None
+    except NotYourCall:
+        raise Refused("forbidden", "not your call") from None
 
 
 def _own(desk: Desk, agent_id: str, call_id: str) -> dict[str, Any]:

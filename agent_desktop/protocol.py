@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from crm.text import text_problem
+
 MAX_MESSAGE = 32 * 1024  # bytes; larger frames are refused by the websocket layer itself
 
 # field -> (kind, required, max length); kinds: "str", "int", "bool"
@@ -77,6 +79,10 @@ def _check(name: str, value: Any, kind: str, cap: int) -> Any:
     if kind == "str":
         if not isinstance(value, str) or len(value) > cap:
             raise Refused("invalid", f"{name} must be text of at most {cap} characters")
+        if (why := text_problem(value)) is not None:
+            # A lone surrogate ("\ud800" in the JSON) has no UTF-8 form: it would fail
+            # deep in the database or the AMI encoder. Refused here, naming the field.
+            raise Refused("invalid", f"{name} {why}", field=name)
         return value.strip()
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
@@ -87,11 +93,15 @@ def _check(name: str, value: Any, kind: str, cap: int) -> Any:
     return value
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def parse(text: str, allowed: dict[str, Schema]) -> Command:
-    if len(text.encode()) > MAX_MESSAGE:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_MESSAGE:
         raise Refused("too_large", f"messages are limited to {MAX_MESSAGE} bytes")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise Refused("malformed", "not JSON") from None
     if not isinstance(data, dict):
@@ -104,7 +114,9 @@ def parse(text: str, allowed: dict[str, Schema]) -> Command:
         raise Refused("malformed", "id must be a number or short text")
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in allowed:
-        raise Refused("unknown_type", str(kind)[:40], rid)
+        # Shown back to the client: text that cannot be encoded is replaced, not echoed.
+        shown = str(kind)[:40].encode("utf-8", "replace").decode("utf-8")
+        raise Refused("unknown_type", shown, rid)
     schema = allowed[kind]
     extra = set(data) - set(schema) - {"type", "id"}
     if extra:

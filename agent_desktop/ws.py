@@ -94,6 +94,11 @@ async def _serve(
             result = await handle(cmd)
             conn.send({"type": "result", "id": rid, "ok": True, **result})
         except Refused as exc:
+            if exc.code in ("malformed", "invalid", "too_large", "unknown_type"):
+                log.warning(
+                    "websocket message refused",
+                    extra={"user": identity.username, "code": exc.code, "detail": exc.detail},
+                )
             conn.send(
                 {
                     "type": "error",
@@ -105,6 +110,18 @@ async def _serve(
             )
             if exc.code == "unauthorized":
                 await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"unauthorized")
+        except Exception:
+            # A fault behind one message (a bug, the database down) is answered and
+            # logged; the socket, and the agent's desk, stay up for the next one.
+            log.exception("websocket command failed", extra={"user": identity.username})
+            conn.send(
+                {
+                    "type": "error",
+                    "id": rid,
+                    "code": "failed",
+                    "detail": "the server could not do this; nothing was saved, try again",
+                }
+            )
 
     async def watch() -> None:
         while not ws.closed:

@@ -72,6 +72,7 @@ def import_command(engine: Engine, args: argparse.Namespace) -> int:
             progress=ProgressBar(sys.stderr),
             dry_run=args.dry_run,
             source=args.file.name,
+            checkpoint=uow.checkpoint,  # batches: a running engine keeps writing meanwhile
         )
         uow.commit()
     print_report(report, sys.stdout)

@@ -9,6 +9,7 @@ unauthenticated client.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 MAX_DEPTH = 32
@@ -49,6 +50,14 @@ def _no_constant(name: str) -> Any:
     raise BadBody(f"{name} is not a JSON number")
 
 
+def _finite_float(text: str) -> float:
+    # 1e309 parses to inf, which would be stored and later break a report's JSON.
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadBody(f"the number {text[:40]} is out of range")
+    return value
+
+
 def parse_object(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
     """The body as a dict, or :class:`BadBody` with a plain reason."""
     if len(raw) > MAX_BYTES:
@@ -60,7 +69,7 @@ def parse_object(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> dict[str, A
     if not _depth_ok(text, max_depth):
         raise BadBody(f"the body nests deeper than {max_depth} levels")
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise BadBody(f"the body is not JSON: {error}") from None
     except RecursionError:

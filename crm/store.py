@@ -5,6 +5,7 @@ Synchronous (SQLAlchemy); from asyncio call it through ``asyncio.to_thread``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -17,6 +18,15 @@ from crm.services.playback import record_playback
 from crm.uow import Clock, UnitOfWork, utc_now
 
 ENGINE_ACTOR = "system:engine"
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit's JSON column stores it."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
 
 
 class InteractionStore:
@@ -40,16 +50,36 @@ class InteractionStore:
             uow.commit()
         return written
 
-    def update_interaction(self, call_id: str, actor: str = ENGINE_ACTOR, **fields: Any) -> bool:
-        """Fill in later fields (disposition, notes, transcript_ref, ...).
+    def update_interaction(
+        self,
+        call_id: str,
+        actor: str = ENGINE_ACTOR,
+        *,
+        audit_action: str = "interaction.update",
+        **fields: Any,
+    ) -> bool:
+        """Fill in later fields (disposition, notes, transcript_ref, ...), or correct any.
 
         Returns True if the call was already written; otherwise the fields wait in a stub row
-        that ``record_interaction`` completes when the call arrives.
+        that ``record_interaction`` completes when the call arrives. The audit entry keeps
+        each field's old and new value, so a correction can be read back and undone.
         """
         with self._uow() as uow:
+            before = uow.interactions.current(call_id, fields)
             existed = uow.interactions.update(call_id, fields)
+            if "caller_number" in fields:  # a corrected number keeps its lookup key in step
+                phone = normalize_or_none(fields["caller_number"], self._plan)
+                uow.interactions.set_caller_key(call_id, phone.key if phone else None)
+            changes = {
+                name: {"old": _plain(before.get(name)), "new": _plain(value)}
+                for name, value in fields.items()
+            }
             uow.audit(
-                actor, "interaction.update", "interaction", call_id, {"fields": sorted(fields)}
+                actor,
+                audit_action,
+                "interaction",
+                call_id,
+                {"fields": sorted(fields), "changes": changes},
             )
             uow.commit()
         return existed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.clock = clock
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
+        self._began = 0.0
 
     def __enter__(self) -> UnitOfWork:
         conn = self._engine.connect()
@@ -42,6 +44,7 @@ class UnitOfWork:
             conn = conn.execution_options(crm_write=True)
         self._conn = conn
         self._tx = conn.begin()
+        self._began = time.monotonic()
         self._open_repositories(conn)
         return self
 
@@ -81,6 +84,23 @@ class UnitOfWork:
         if self._tx is None:
             raise RuntimeError("the unit of work is not open")
         self._tx.commit()
+
+    def checkpoint(self, hold: float = 0.25, pause: float = 0.12) -> None:
+        """Once the transaction has been open ``hold`` seconds, commit what is done and go
+        on in a new one. A long job (a big import) then holds SQLite's one write lock a
+        quarter second at a time, and the ``pause`` lets the writers waiting meanwhile
+        (logins, calls' interactions and recordings) take their turn: SQLite's busy
+        handler looks again every 100 ms at most, so a longer pause never misses them."""
+        if time.monotonic() - self._began < hold:
+            return
+        self.commit()
+        time.sleep(pause)
+        self.begin()
+
+    def begin(self) -> None:
+        """A new transaction after :meth:`commit`, on the same connection."""
+        self._tx = self.connection.begin()
+        self._began = time.monotonic()
 
     def rollback(self) -> None:
         if self._tx is not None and self._tx.is_active:

@@ -95,9 +95,9 @@ def demo_settings(workdir: Path, *, web_port: int, time_scale: float) -> Setting
         journal_path=str(workdir / "journal.jsonl"),
         recordings_dir=str(workdir / "recordings"),
         wrap_up_seconds=3.0 * time_scale,
-        dialplan=DialplanConfig(
-            hold_context="hold", connect_context="connect", agent_context="agents"
-        ),
+        # The shipped dialplan's contexts (the simulator runs them); its agents are Local
+        # channels, the way the simulated phones are reached.
+        dialplan=DialplanConfig(agent_dial="Local/{extension}@cti-agents"),
         skills=("billing", "repair", "installation", "complaint", "english"),
         services=DEMO_SERVICES,
         agents=DEMO_AGENTS,
@@ -160,24 +160,37 @@ DEMO_LOGINS = (
     ("a1002", "agent", "李伟"),
     ("a1003", "agent", "Emma Liu"),
     ("qa1", "qa", "质检员 QA"),
+    ("repair1", "department_staff", "维修部 Repairs staff"),
     ("admin", "admin", "管理员 Administrator"),
 )
+# Department staff work their own department's tickets: the demo's repair department.
+DEMO_STAFF_DEPARTMENT = {"repair1": "BJ-REPAIR"}
 
 
 def _ensure_demo_logins(sql: SqlEngine, workdir: Path) -> str:
     """Logins for the demo's pages: a supervisor, the three agents (user name = agent id),
-    a QA user and an administrator. Their random passwords are printed and kept (mode
-    600) in the demo's work directory; nothing is hard-coded."""
+    a QA user, a repair department's staff member and an administrator. Their random
+    passwords are printed and kept (mode 600) in the demo's work directory; nothing is
+    hard-coded."""
     from crm.auth import create_user
     from crm.uow import UnitOfWork
 
     creds = workdir / "demo-credentials.txt"
     lines = []
     with UnitOfWork(sql) as uow:
+        codes = {d.code: d.id for d in uow.departments.all()}
         for username, role, name in DEMO_LOGINS:
             if uow.users.by_username(username) is None:
                 password = secrets.token_urlsafe(12)
-                create_user(uow, username=username, password=password, role=role, display_name=name)
+                department = codes.get(DEMO_STAFF_DEPARTMENT.get(username, ""))
+                create_user(
+                    uow,
+                    username=username,
+                    password=password,
+                    role=role,
+                    display_name=name,
+                    department_id=department,
+                )
                 lines.append(f"{username} {password} ({role})\n")
         uow.commit()
     if lines:

@@ -337,6 +337,15 @@ async def calls_json(request: web.Request) -> web.Response:
     return web.json_response({cid: state.value for cid, state in engine.model.live().items()})
 
 
+def agent_names(engine: Engine, username: str) -> frozenset[str]:
+    """The names a user goes by in call records: the user name, and the id and extension
+    of the routing agent they are (user name = agent id or extension)."""
+    router = engine.router.router
+    agent_id = username if username in router.agents else router.by_extension.get(username)
+    agent = router.agents.get(agent_id) if agent_id is not None else None
+    return frozenset({username} if agent is None else {username, agent.id, agent.extension})
+
+
 def make_app(
     engine: Engine, authenticate: Authenticator | None = None, crm_sql: Any = None
 ) -> web.Application:
@@ -385,7 +394,12 @@ def make_app(
     if crm_sql is not None:
         from crm.api.app import setup_crm_api
 
-        setup_crm_api(app, engine=crm_sql, gate=getattr(authenticate, "gate", None))
+        setup_crm_api(
+            app,
+            engine=crm_sql,
+            gate=getattr(authenticate, "gate", None),
+            agent_names=lambda u: agent_names(engine, u),
+        )
     import agent_desktop  # agent desktop and wallboard: pages, websockets, bus subscription
 
     agent_desktop.setup(app, engine, crm_sql)

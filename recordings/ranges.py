@@ -45,21 +45,34 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     first = spec.split(",")[0].strip()
     start_text, dash, end_text = first.partition("-")
     start_text, end_text = start_text.strip(), end_text.strip()
-    if not dash or not (start_text.isdigit() or start_text == ""):
+    if not dash or not (_digits(start_text) or start_text == ""):
         return None
-    if end_text and not end_text.isdigit():
+    if end_text and not _digits(end_text):
         return None
     if start_text == "":
         if not end_text:
             return None
-        suffix = int(end_text)
+        suffix = _number(end_text)
         if suffix == 0 or size == 0:
             raise Unsatisfiable(size)
         return ByteRange(max(0, size - suffix), size - 1)
-    start = int(start_text)
+    start = _number(start_text)
     if start >= size:
         raise Unsatisfiable(size)
-    end = min(int(end_text), size - 1) if end_text else size - 1
+    end = min(_number(end_text), size - 1) if end_text else size - 1
     if end < start:
         return None  # "bytes=5-2" is invalid syntax: ignore it, send the whole file
     return ByteRange(start, end)
+
+
+# Positions past any file: a header with thousands of digits means "beyond the end"
+# without parsing it (int() refuses over 4300 digits, and the work grows with length).
+_BEYOND = 10**19
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # "²" is a digit to str.isdigit, not to int
+
+
+def _number(digits: str) -> int:
+    return _BEYOND if len(digits) > 19 else int(digits)

@@ -26,7 +26,7 @@ from recordings.wavmath import snap_pauses
 
 log = logging.getLogger(__name__)
 
-WATCHED = (ev.CallAnswered, ev.CallEnded, ev.RecordingStarted, ev.CallTransferred,
+WATCHED = (ev.CallAnswered, ev.CallEnded, ev.CallTransferred,
            SensitiveInputStarted, SensitiveInputEnded)
 
 
@@ -41,6 +41,7 @@ class Recorder:
         self.config = config
         self._crm = crm  # crm.store.InteractionStore: the interaction gets our file names
         self.directory = Path(config.directory)
+        self.asterisk_directory = Path(config.asterisk_directory or config.directory)
         self.registry = registry
         self._model = model
         self._ami = ami
@@ -50,36 +51,55 @@ class Recorder:
         self._segment_ids: dict[tuple[str, int, str], int] = {}
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self.stored = 0
+        self.errors = 0  # steps that raised (logged; cti_task_errors)
+        self._group: asyncio.TaskGroup | None = None
+        self._storing: set[asyncio.Task[None]] = set()
+        self._files = asyncio.Semaphore(8)  # files checked and checksummed at once
 
     # ---- bus side (synchronous, no I/O) -----------------------------------------------
     def on_event(self, event: Any) -> None:
         self._queue.put_nowait(event)
 
     async def run(self) -> None:
-        while True:
-            event = await self._queue.get()
+        # Events are handled one by one, in order; storing an ended call's files (which
+        # waits for Asterisk to close them, seconds when one never appears) runs aside in
+        # tasks owned here, at most `_files` at a time, so a missing file never holds up
+        # other calls' recordings.
+        async with asyncio.TaskGroup() as group:
+            self._group = group
             try:
-                await self._handle(event)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # One call's failure (a vanished file, a DB hiccup) must not stop the others'
-                # recordings; the segment stays "recording" and `verify` reports it.
-                log.exception("recording step failed", extra={"event": type(event).__name__})
+                while True:
+                    event = await self._queue.get()
+                    try:
+                        await self._guarded(self._handle(event), type(event).__name__)
+                    finally:
+                        self._queue.task_done()
             finally:
-                self._queue.task_done()
+                self._group = None
+
+    async def _guarded(self, step: Any, what: str) -> None:
+        try:
+            await step
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # One call's failure (a vanished file, a DB hiccup) must not stop the others'
+            # recordings; the segment stays "recording" and `verify` reports it.
+            self.errors += 1
+            log.exception("recording step failed", extra={"event": what})
 
     async def idle(self) -> None:
-        """Every queued event handled (tests and shutdown)."""
-        await self._queue.join()
+        """Every queued event handled and every ended call's files stored (tests and
+        shutdown)."""
+        while True:
+            await self._queue.join()
+            if not self._storing:
+                return
+            await asyncio.wait(set(self._storing))
 
     async def _handle(self, event: Any) -> None:
         if isinstance(event, ev.CallAnswered):
-            if self.config.mode == "ami":
-                await self._start_segment(event.call_id, event.agent, event.at)
-        elif isinstance(event, ev.RecordingStarted):
-            if self.config.mode == "dialplan":
-                await self._dialplan_segment(event)
+            await self._start_segment(event.call_id, event.agent, event.at)
         elif isinstance(event, ev.CallTransferred):
             if event.merged_call_id:
                 await self._merge(event.merged_call_id, event.call_id)
@@ -95,24 +115,31 @@ class Recorder:
         return self._calls.setdefault(call_id, CallRecording(call_id))
 
     async def _start_segment(self, call_id: str, agent: str, at: float) -> None:
-        channel = self._model.caller_channel(call_id)
+        channel = self._model.recording_channel(call_id)
         ami = self._ami()
         if channel is None or ami is None:
             log.warning("cannot record: no caller channel or AMI link",
                         extra={"call_id": call_id})
             return
         rec = self._call(call_id)
+        if not rec.adopted:
+            rec.adopted = True
+            if await self._adopt(call_id, rec, channel, at):
+                return  # an earlier engine's MixMonitor still records this channel
         seq = rec.next_seq()
         name = segment_name(call_id, seq)
+        # Asterisk writes where it sees the spool (asterisk_directory); we read the same
+        # files where they are mounted here (directory). One host: the same path.
+        where = self.asterisk_directory
         options = "b"
         if self.config.split_legs:
-            options += (f"r({self.directory / segment_name(call_id, seq, 'caller')})"
-                        f"t({self.directory / segment_name(call_id, seq, 'agent')})")
+            options += (f"r({where / segment_name(call_id, seq, 'caller')})"
+                        f"t({where / segment_name(call_id, seq, 'agent')})")
         # One MixMonitor per channel: stop whatever records it now (the previous agent's
-        # segment, or a dialplan MixMonitor), so a transfer does not record twice.
+        # segment), so a transfer does not record twice.
         await ami.send("StopMixMonitor", {"Channel": channel})
         reply = await ami.send("MixMonitor", {"Channel": channel, "File":
-                                              str(self.directory / name), "Options": options})
+                                              str(where / name), "Options": options})
         if not reply.ok:
             # Usually the caller hung up between the answer and our action ("No such
             # channel"): nothing to record, and the call's end comes next.
@@ -121,19 +148,53 @@ class Recorder:
             return
         now = self._clock()
         seg = rec.start(name, channel, agent, now)
+        self._note_ref(call_id, name)
         await self._register(call_id, seg, at)
         if seg.paused_since is not None:  # a pause asked before anyone was recording
             await self._mute(channel, True)
 
-    async def _dialplan_segment(self, event: ev.RecordingStarted) -> None:
-        rec = self._call(event.call_id)
-        name = f"{event.uniqueid}.wav"
-        if any(s.name == name for s in rec.segments):
-            return  # the same file again (a re-entered connect context overwrites it)
-        call = getattr(self._model, "calls", {}).get(event.call_id)
-        agent = getattr(call, "answered_by", None) or ""
-        seg = rec.start(name, event.channel, agent, event.at)
-        await self._register(event.call_id, seg, event.at)
+    async def _adopt(self, call_id: str, rec: CallRecording, channel: str, at: float) -> bool:
+        """Segments an earlier engine registered for this call (it died mid-call): their
+        numbers are taken, and one still recording is finished by us. True when it
+        records the caller's channel now: it simply goes on (one complete file)."""
+        rows = await asyncio.to_thread(self.registry.segments, call_id)
+        live: Segment | None = None
+        for row in rows:
+            leg, seq = row["leg"], int(row["seq"])
+            if row["status"] == "recording":
+                self._segment_ids[(call_id, seq, leg)] = int(row["id"])
+            if leg != "mix":
+                continue
+            seg = Segment(seq, row["name"], row["channel"] or "", row["agent"] or "",
+                          float(row["started_at"] or at))
+            seg.pauses = list(row.get("pauses") or [])
+            if row["status"] == "recording":
+                live = seg
+            else:
+                seg.ended_at = float(row.get("ended_at") or seg.started_at)
+            rec.segments.append(seg)
+        rec.segments.sort(key=lambda s: s.seq)
+        for seg in rec.segments:
+            if seg is not live and seg.ended_at is None:
+                seg.ended_at = at
+        if live is None:
+            return False
+        if live.channel == channel:
+            rec.segments.remove(live)
+            rec.segments.append(live)  # the current one
+            for seg in rec.segments:
+                self._note_ref(call_id, seg.name)
+            return True
+        live.ended_at = at
+        return False
+
+    def _note_ref(self, call_id: str, name: str) -> None:
+        """The call's row names its recordings from the start (the interaction writer
+        takes them from the call model when the call ends)."""
+        call = getattr(self._model, "calls", {}).get(call_id)
+        refs = getattr(call, "recordings", None)
+        if refs is not None and name not in refs:
+            refs.append(name)
 
     async def _register(self, call_id: str, seg: Segment, at: float) -> None:
         call = getattr(self._model, "calls", {}).get(call_id)
@@ -200,10 +261,15 @@ class Recorder:
     # ---- end of call ------------------------------------------------------------------
     async def _finish(self, event: ev.CallEnded) -> None:
         rec = self._calls.pop(event.call_id, None)
-        if rec is None or not rec.segments:
+        if rec is None:
+            # Not answered while this engine ran: an earlier engine may have started a
+            # recording that nobody finished (it died, the call ended meanwhile).
+            rec = CallRecording(event.call_id)
+            await self._adopt(event.call_id, rec, "", event.at)
+        if not rec.segments:
             return
         rec.end(self._clock())
-        total = 0.0
+        jobs: list[tuple[int, Path, Segment, str]] = []
         for seg in rec.segments:
             legs = ["mix"] + (["caller", "agent"] if self.config.split_legs else [])
             for leg in legs:
@@ -211,9 +277,23 @@ class Recorder:
                 if sid is None:
                     continue
                 name = seg.name if leg == "mix" else segment_name(event.call_id, seg.seq, leg)
-                duration = await self._store(sid, self.directory / name, seg)
-                if leg == "mix":
-                    total += duration
+                jobs.append((sid, self.directory / name, seg, leg))
+        step = self._guarded(self._store_call(event, rec, jobs), "CallEnded")
+        if self._group is None:  # not running (a test driving _handle): store now
+            await step
+            return
+        task = self._group.create_task(step, name=f"store-{event.call_id}")
+        self._storing.add(task)
+        task.add_done_callback(self._storing.discard)
+
+    async def _store_call(
+        self, event: ev.CallEnded, rec: CallRecording, jobs: list[tuple[int, Path, Segment, str]]
+    ) -> None:
+        """Store an ended call's files (all at once, within the file limit), then the call."""
+        durations = await asyncio.gather(
+            *(self._store_limited(sid, path, seg) for sid, path, seg, _leg in jobs)
+        )
+        total = sum(d for d, job in zip(durations, jobs, strict=True) if job[3] == "mix")
         summary = event.summary or {}
         await asyncio.to_thread(
             self.registry.update_call, event.call_id, ended_at=event.at,
@@ -228,17 +308,34 @@ class Recorder:
         self.stored += 1
         self._publish(RecordingStored(event.call_id, self._clock(), len(rec.segments)))
 
+    async def _store_limited(self, segment_id: int, path: Path, seg: Segment) -> float:
+        async with self._files:
+            return await self._store(segment_id, path, seg)
+
     async def _store(self, segment_id: int, path: Path, seg: Segment) -> float:
         """Checksum the closed file and put its facts in the registry; its duration."""
-        info = None
-        for _ in range(self.config.finalize_retries):
-            # Asterisk closes the file (and rewrites the header's sizes) just after the
-            # hang-up: wait until the header agrees with the bytes on disk.
+        # Asterisk closes the file (and rewrites the header's sizes) just after the
+        # hang-up: look again with a growing delay (most files are ready at once) until
+        # the header agrees with the bytes on disk or the wait budget is spent.
+        budget = self.config.finalize_retries * self.config.finalize_delay
+        delay, waited = self.config.finalize_delay / 8, 0.0
+        while True:
             info = await asyncio.to_thread(files.header_of, path)
-            if info is not None and info.complete:
+            if (info is not None and info.complete) or waited >= budget:
                 break
-            await asyncio.sleep(self.config.finalize_delay)
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, self.config.finalize_delay)
         if not await asyncio.to_thread(path.is_file):
+            # Asterisk on another host: the file is written there; this host must see the
+            # same spool (recordings.yaml directory / asterisk_directory). `cti recordings
+            # verify` re-checks later; the segment stays listed as missing until then.
+            log.error(
+                "recording file not found after the call; marked missing",
+                extra={"call_id": seg.name.rsplit("-", 1)[0], "engine_path": str(path),
+                       "asterisk_path": str(self.asterisk_directory / path.name),
+                       "waited_s": round(self.config.finalize_retries
+                                         * self.config.finalize_delay, 1)})
             await asyncio.to_thread(self.registry.update_segment, segment_id, status="missing",
                                     ended_at=seg.ended_at, pauses=seg.pauses)
             return 0.0

@@ -1,14 +1,16 @@
 """The recordings pages and the audio they stream (mounted by cti/web.py).
 
-Audio goes out with HTTP Range support (players seek with it); the play is audited once,
-when the file is asked for from its first byte, never per range request nor on the
-client's word. Names in URLs are resolved only inside the recordings directory.
+Audio goes out with HTTP Range support (players seek with it); every read is audited,
+ranged or not, once per person and file in a window (recordings.play_audit) so seeking
+does not flood the log, and never on the client's word. Names in URLs are resolved only
+inside the recordings directory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,12 +24,14 @@ from agent_desktop.texts import DISPOSITIONS
 from cti import web as ctiweb
 from recordings import access
 from recordings.names import UnsafeName, check_name, resolve
+from recordings.play_audit import PlayLog
 from recordings.ranges import Unsatisfiable, parse_range
 from recordings.search import Filters, resolve_names, search
 from recordings.service import RecordingsService
 from recordings.text import TEXT
 
 SERVICE: web.AppKey[RecordingsService] = web.AppKey("recordings")
+PLAYS: web.AppKey[PlayLog] = web.AppKey("recording_plays")
 RJINJA: web.AppKey[jinja2.Environment] = web.AppKey("recordings_jinja")
 CHUNK = 64 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -211,10 +215,14 @@ async def _stream(request: web.Request, svc: RecordingsService,
         return web.Response(status=416, headers={**headers,
                                                   "Content-Range": f"bytes */{size}"})
     start, length = (0, size) if byte_range is None else (byte_range.start, byte_range.length)
-    if start == 0 and request.method == "GET":
+    if request.method == "GET":
         user, _roles, _me = who(request)
-        await asyncio.to_thread(svc.crm.record_playback, user, call_id=seg["call_id"],
-                                recording_id=seg["id"], detail={"name": seg["name"]})
+        if request.app[PLAYS].should_audit((user, seg["id"]), time.monotonic()):
+            # Before the first byte goes out: a read that cannot be audited is not served.
+            detail = {"name": seg["name"],
+                      "range": None if byte_range is None else byte_range.content_range(size)}
+            await asyncio.to_thread(svc.crm.record_playback, user, call_id=seg["call_id"],
+                                    recording_id=seg["id"], detail=detail)
     resp = web.StreamResponse(status=200 if byte_range is None else 206, headers=headers)
     if byte_range is not None:
         resp.headers["Content-Range"] = byte_range.content_range(size)
@@ -245,6 +253,7 @@ def mount_recordings(app: web.Application, engine: Any) -> None:
     if getattr(engine, "recordings", None) is None:
         return  # an engine built without recordings (a test double): nothing to mount
     app[SERVICE] = engine.recordings
+    app[PLAYS] = PlayLog()
     app[RJINJA] = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
             jinja2.FileSystemLoader(Path(__file__).parent / "templates"),

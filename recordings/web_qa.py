@@ -12,6 +12,7 @@ from aiohttp import web
 
 from crm.jsonbody import BadBody, parse_object
 from cti import web as ctiweb
+from cti.call_control import CallNotInProgress, NotYourCall, check_may_control
 from recordings import access
 from recordings.qa import EvaluationLocked, EvaluationNotFound
 from recordings.retention_job import set_legal_hold
@@ -156,13 +157,25 @@ async def amendments(request: web.Request) -> web.Response:
 
 
 async def pause_resume(request: web.Request) -> web.Response:
-    """The agent desktop's button: mute/unmute the call's recording (MixMonitorMute)."""
+    """Mute/unmute a call's recording (MixMonitorMute): the agent on that call, or a
+    supervisor; the same rule as the desk's websocket command (cti.call_control)."""
     svc = request.app[SERVICE]
-    _user, roles, _me = who(request)
+    _user, roles, me = who(request)
     if not ({"agent", "supervisor", "admin"} & set(roles)):
         return problem(403, "agents and supervisors only")
     await _body(request)
     call_id = request.match_info["call_id"]
+    try:
+        check_may_control(
+            request.app[ctiweb.ENGINE].model,
+            call_id,
+            me,
+            supervisor=bool({"supervisor", "admin"} & set(roles)),
+        )
+    except CallNotInProgress:
+        return problem(409, "the call is not in progress")
+    except NotYourCall:
+        return problem(403, "not your call")
     try:
         if request.match_info["action"] == "pause":
             await svc.pause(call_id, "agent")

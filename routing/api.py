@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from crm.jsonbody import BadBody, parse_object
+from crm.text import line_problem
 from cti.roles import P, may
 from cti.yamlsource import ConfigError
 from routing.model import RoutingError
@@ -119,7 +120,13 @@ async def agent_command(request: web.Request) -> web.Response:
     if action not in COMMANDS:
         return _problem(404, "Unknown command", f"use one of {', '.join(COMMANDS)}")
     body = await _body(request)
-    reason = str(body.get("reason", ""))[:64]
+    reason = body.get("reason", "")
+    if not isinstance(reason, str):
+        return _problem(400, "The reason must be text")
+    if (why := line_problem(reason)) is not None:
+        # It would go to Asterisk as a QueuePause Reason header: refused here, plainly.
+        return _problem(400, "Invalid reason", f"the reason {why}")
+    reason = reason[:64]
     if agent_id not in ex.router.agents:
         return _problem(404, "No such agent", agent_id)
     # Supervisors move anyone; an agent only themselves (user name = agent id or extension).

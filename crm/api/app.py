@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from aiohttp import web
@@ -40,6 +41,7 @@ def crm_api(
     prefix: str = "/api",
     upload_limit: int = 10 * 1024 * 1024,
     gate: LoginGate | None = None,
+    agent_names: Callable[[str], frozenset[str]] | None = None,
 ) -> web.Application:
     """A sub-application; mount it with ``app.add_subapp(prefix, crm_api(engine))``."""
     app = web.Application(middlewares=[problem_middleware], client_max_size=20 * 1024 * 1024)
@@ -51,6 +53,8 @@ def crm_api(
         upload_limit=upload_limit,
         gate=gate or LoginGate(engine, hasher=hasher, clock=clock),
     )
+    if agent_names is not None:
+        app[CRM].agent_names = agent_names
     app[PREFIX_KEY] = prefix
     for route in ALL_ROUTES:
         app.router.add_route(route.method, route.path, guarded(route))

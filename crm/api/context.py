@@ -14,6 +14,7 @@ from aiohttp import web
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from crm.api import values
 from crm.auth import AuthError, user_for_token
 from crm.jsonbody import parse_object
 from crm.login import LoginGate
@@ -32,6 +33,9 @@ class CrmContext:
     plan: NumberPlan
     upload_limit: int = 10 * 1024 * 1024  # bytes; a larger customer file is refused (413)
     gate: LoginGate | None = None  # shared with the web login form: one throttle
+    # The names a user goes by in call records (their agent id and extension); the web
+    # app that runs the engine knows them, a bare CRM API knows only the user name.
+    agent_names: Callable[[str], frozenset[str]] = lambda username: frozenset({username})
 
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.engine, clock=self.clock, write=write)
@@ -119,19 +123,8 @@ async def body(request: web.Request) -> dict[str, Any]:
     return parse_object(await request.read())
 
 
-# Row ids are 64-bit in both databases; a larger number is a client error, not a 500
-# from the driver's overflow.
-_MAX_ID = 2**63 - 1
-
-
 def as_id(name: str, text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer") from None
-    if not 0 <= value <= _MAX_ID:
-        raise ValueError(f"{name} is out of range")
-    return value
+    return values.an_id(name, text)
 
 
 def path_int(request: web.Request, name: str) -> int:

@@ -81,6 +81,7 @@ async def post_customer_import(request: web.Request) -> web.Response:
                 plan=context.plan,
                 dry_run=dry_run,
                 source=filename or "upload",
+                checkpoint=uow.checkpoint,  # batches: calls and logins are written meanwhile
             )
             uow.commit()
             return {**asdict(report), "rejected_rows": report.rejected_rows}

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from crm.api import values as v
 from crm.api.context import (
     actor,
     as_id,
@@ -18,6 +19,7 @@ from crm.api.context import (
     user,
     when,
 )
+from crm.api.problems import Conflict
 from crm.auth import create_user, logout, update_user
 from crm.model.customer import Contact, Customer, CustomerKind
 from crm.phone import NumberPlan
@@ -70,11 +72,11 @@ async def post_user(request: web.Request) -> web.Response:
         with context.uow() as uow:
             made = create_user(
                 uow,
-                username=str(data["username"]),
-                password=str(data["password"]),
-                role=str(data["role"]),
-                display_name=data.get("display_name"),
-                department_id=data.get("department_id"),
+                username=v.text("username", data["username"], 64),
+                password=v.text("password", data["password"], 1024),
+                role=v.text("role", data["role"], 32),
+                display_name=v.optional(data, "display_name", v.text, 200),
+                department_id=v.optional(data, "department_id", v.an_id),
                 actor=who,
                 hasher=context.hasher,
             )
@@ -127,11 +129,11 @@ async def post_department(request: web.Request) -> web.Response:
             made = add_department(
                 uow,
                 actor=who,
-                code=str(data["code"]),
-                name=str(data["name"]),
-                kind=str(data["kind"]),
-                parent_id=data.get("parent_id"),
-                area=data.get("area"),
+                code=v.text("code", data["code"], 64),
+                name=v.text("name", data["name"], 200),
+                kind=v.text("kind", data["kind"], 32),
+                parent_id=v.optional(data, "parent_id", v.an_id),
+                area=v.optional(data, "area", v.text, 200),
             )
             uow.commit()
             return made
@@ -172,9 +174,9 @@ def _customer_from(data: dict[str, Any], context_plan: NumberPlan) -> Customer:
         for c in data.get("contacts", [])
     ]
     return Customer(
-        name=str(data["name"]),
+        name=v.text("name", data["name"], 200),
         kind=CustomerKind(data.get("kind", "individual")),
-        account_number=data.get("account_number"),
+        account_number=v.optional(data, "account_number", v.text, 64),
         segment=data.get("segment"),
         grade=data.get("grade"),
         area=data.get("area"),
@@ -213,6 +215,9 @@ async def post_customer(request: web.Request) -> web.Response:
     def work() -> object:
         customer = _customer_from(data, context.plan)
         with context.uow() as uow:
+            account = customer.account_number
+            if account and uow.customers.id_by_account(account) is not None:
+                raise Conflict(f"account number {account} already belongs to a customer")
             add_customer(uow, customer, who)
             uow.commit()
         return customer

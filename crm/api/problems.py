@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 
 from crm.auth import AuthError
 from crm.jsonbody import BadBody
@@ -27,6 +28,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 class Forbidden(Exception):
     pass
+
+
+class Conflict(Exception):
+    """The request clashes with stored data (409), e.g. an account number already taken."""
 
 
 def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> web.Response:
@@ -53,6 +58,7 @@ _NOT_FOUND = (
     LookupError,
 )
 _CONFLICT = (
+    Conflict,
     IllegalTransition,
     StaleTicket,
     ArchiveLocked,
@@ -98,6 +104,16 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem(404, "Not Found", str(error).strip("'\""), **_ids(error))
     except _CONFLICT as error:
         return problem(409, "Conflict", str(error), **_ids(error))
+    except IntegrityError as error:
+        # A unique value already taken (an account number, a username, a code) or a
+        # reference to a row that does not exist: the request conflicts with the data.
+        log.info("CRM API %s %s refused: %s", request.method, request.path, error.orig)
+        return problem(
+            409,
+            "Conflict",
+            "the request conflicts with existing data (a value already taken, "
+            "or a reference to a record that does not exist)",
+        )
     except _BAD_INPUT as error:
         return problem(400, "Bad Request", str(error), **_ids(error))
     except Exception:

@@ -8,6 +8,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from crm import reports
+from crm.api import values
 from crm.api.context import ctx, in_thread, query_id, reply, when
 from crm.model.cadence import CadenceRule
 from crm.tabular import XLSX_MIME
@@ -29,10 +30,20 @@ REPORT_QUERY = (
 
 
 def _number(q: MultiMapping[str], name: str, default: float, kind: type = int) -> float:
+    """A query number: a whole number 0..100000, or a finite decimal for ``float``
+    (never ``inf`` from "1e309", nor a driver overflow from a 20-digit count)."""
+    if name not in q:
+        return default
+    text = q[name]
+    if kind is int:
+        value = values.an_id(name, text)
+        if value > 100_000:
+            raise ValueError(f"{name} must be from 0 to 100000")
+        return value
     try:
-        return kind(q.get(name, default))  # type: ignore[no-any-return]
+        return values.a_number(name, float(text), 0.0, 1e6)
     except ValueError:
-        raise ValueError(f"{name} must be a number") from None
+        raise ValueError(f"{name} must be a finite number from 0 to 1000000") from None
 
 
 def run_report(

@@ -188,15 +188,17 @@ ROUTES: tuple[Route, ...] = (
         "PUT",
         "/interactions/{call_id}",
         work.put_interaction,
-        P.INTERACTION_WRITE,
-        "Record a call (idempotent by call id)",
+        P.INTERACTION_CORRECT,
+        "Record or correct a call (supervisors; audited with old and new values). The "
+        "engine's own write of a live call later completes the row, keeping these values",
     ),
     Route(
         "PATCH",
         "/interactions/{call_id}",
         work.patch_interaction,
         P.INTERACTION_WRITE,
-        "Fill in later fields of a call",
+        "Add a disposition, notes or the customer to a call you handled; supervisors may "
+        "correct any field (audited with old and new values)",
     ),
     Route(
         "GET",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Any
-
 from aiohttp import web
 
+from crm.api import values as v
 from crm.api.context import (
     actor,
     as_id,
@@ -19,8 +17,10 @@ from crm.api.context import (
     user,
     when,
 )
-from crm.model.interaction import InteractionRecord
-from crm.model.organization import Role, User
+from crm.api.interaction_input import call_id_of, interaction_fields
+from crm.api.problems import Forbidden
+from crm.model.interaction import PEOPLE_FIELDS, handled_by
+from crm.model.organization import Permission, Role, User
 from crm.model.ticket import TicketNotFound, TicketState
 from crm.services.announcements import change_announcement, create_announcement
 from crm.services.followups import record_followup_result
@@ -74,21 +74,31 @@ async def get_tickets(request: web.Request) -> web.Response:
 
 
 async def post_ticket(request: web.Request) -> web.Response:
-    data, who = await body(request), actor(request)
+    data, who, context = await body(request), actor(request), ctx(request)
+    title = v.text("title", data["title"], 300)
+    category = v.text("category", data["category"], 32)
+    priority = v.an_int("priority", data.get("priority", 3), 1, 4)
+    description = v.text("description", data.get("description", ""), 20_000, multiline=True)
+    customer_id = v.optional(data, "customer_id", v.an_id)
+    department_id = v.optional(data, "department_id", v.an_id)
+    assignee = v.optional(data, "assignee", v.text, 64)
+    call_id = v.optional(data, "call_id", v.text, 128)
 
     def work() -> object:
-        with ctx(request).uow() as uow:
+        if call_id is not None:  # tickets go only on calls one handled
+            _check_handled(request, InteractionStore(context.engine), call_id)
+        with context.uow() as uow:
             ticket = open_ticket(
                 uow,
                 actor=who,
-                title=str(data["title"]),
-                category=str(data["category"]),
-                priority=int(data.get("priority", 3)),
-                description=str(data.get("description", "")),
-                customer_id=data.get("customer_id"),
-                department_id=data.get("department_id"),
-                assignee=data.get("assignee"),
-                call_id=data.get("call_id"),
+                title=title,
+                category=category,
+                priority=priority,
+                description=description,
+                customer_id=customer_id,
+                department_id=department_id,
+                assignee=assignee,
+                call_id=call_id,
             )
             uow.commit()
             return ticket
@@ -117,7 +127,7 @@ async def get_ticket(request: web.Request) -> web.Response:
 
 async def post_ticket_action(request: web.Request) -> web.Response:
     ticket_id, action = path_int(request, "ticket_id"), request.match_info["action"]
-    data = await body(request) if request.can_read_body else {}
+    data = _action_args(await body(request) if request.can_read_body else {})
     who, me = actor(request), user(request)
 
     def work() -> object:
@@ -128,6 +138,28 @@ async def post_ticket_action(request: web.Request) -> web.Response:
             return ticket
 
     return reply(await in_thread(work))
+
+
+def _ids(name: str, value: object) -> list[int]:
+    if not isinstance(value, list) or len(value) > 1000:
+        raise ValueError(f"{name} must be a list of ids (at most 1000)")
+    return [v.an_id(name, item) for item in value]
+
+
+_ACTION_TEXT = {"assignee": 64, "reason": 2000, "resolution": 4000}
+
+
+def _action_args(data: dict[str, object]) -> dict[str, object]:
+    """A ticket action's arguments, each of its type; unknown ones are refused."""
+    unknown = set(data) - {"department_id", "incident_id", *_ACTION_TEXT}
+    if unknown:
+        raise ValueError(f"unknown field(s) {sorted(unknown)}")
+    args: dict[str, object] = {
+        name: v.optional(data, name, v.an_id) for name in ("department_id", "incident_id")
+    }
+    for name, size in _ACTION_TEXT.items():
+        args[name] = v.optional(data, name, v.text, size, multiline=True)
+    return {k: value for k, value in args.items() if value is not None}
 
 
 async def get_followups(request: web.Request) -> web.Response:
@@ -153,8 +185,8 @@ async def post_followup_result(request: web.Request) -> web.Response:
             done = record_followup_result(
                 uow,
                 followup_id,
-                satisfaction=data["satisfaction"],
-                comment=data.get("comment"),
+                satisfaction=v.an_int("satisfaction", data["satisfaction"], 1, 5),
+                comment=v.optional(data, "comment", v.text, 2000, multiline=True),
                 actor=who,
             )
             ticket = uow.tickets.get(done.ticket_id)
@@ -205,12 +237,13 @@ async def post_incident(request: web.Request) -> web.Response:
 
 async def post_incident_tickets(request: web.Request) -> web.Response:
     incident_id, data, who = path_int(request, "incident_id"), await body(request), actor(request)
+    ticket_ids = _ids("ticket_ids", data["ticket_ids"])
 
     def work() -> object:
         with ctx(request).uow() as uow:
-            link_tickets(uow, incident_id, [int(t) for t in data["ticket_ids"]], who)
+            link_tickets(uow, incident_id, ticket_ids, who)
             uow.commit()
-            return {"linked": len(data["ticket_ids"])}
+            return {"linked": len(ticket_ids)}
 
     return reply(await in_thread(work))
 
@@ -256,7 +289,7 @@ async def post_announcement(request: web.Request) -> web.Response:
                 actor=who,
                 title=str(data["title"]),
                 body=str(data["body"]),
-                audience=data.get("audience"),
+                audience=v.optional(data, "audience", _ids),
             )
             uow.commit()
             return made
@@ -324,9 +357,6 @@ async def patch_kb(request: web.Request) -> web.Response:
     return reply(await in_thread(work))
 
 
-_RECORD_FIELDS = {f.name for f in fields(InteractionRecord)}
-
-
 async def get_interaction(request: web.Request) -> web.Response:
     call_id, context = request.match_info["call_id"], ctx(request)
     found = await in_thread(lambda: InteractionStore(context.engine).get_interaction(call_id))
@@ -335,35 +365,68 @@ async def get_interaction(request: web.Request) -> web.Response:
     return reply(found)
 
 
+def _check_handled(request: web.Request, store: InteractionStore, call_id: str) -> None:
+    """People add to a call only if they handled it (answered it or took it over);
+    those who may correct calls (supervisors) add to any. Runs in a worker thread."""
+    me = user(request)
+    if me.can(Permission.INTERACTION_CORRECT):
+        return
+    record = store.get_interaction(call_id)
+    if record is None or not handled_by(record, ctx(request).agent_names(me.username)):
+        raise Forbidden(f"call {call_id}: only the agent who handled it may add to it")
+
+
 async def put_interaction(request: web.Request) -> web.Response:
-    call_id, data, who, context = (
-        request.match_info["call_id"],
-        await body(request),
-        actor(request),
-        ctx(request),
-    )
-    unknown = set(data) - _RECORD_FIELDS
-    if unknown:
-        raise ValueError(f"unknown interaction field(s) {sorted(unknown)}")
-    values: dict[str, Any] = {**data, "call_id": call_id}
-    for name in ("started_at", "ended_at"):
-        values[name] = when(values.get(name))
-    if values["started_at"] is None:
+    """A supervisor records or corrects a call. Written as a correction, not as the
+    engine's record: if the call is live, the engine's write when it ends completes the
+    row (never dropped as a duplicate), keeping the corrected values."""
+    call_id = call_id_of(request.match_info["call_id"])
+    data, who, context = await body(request), actor(request), ctx(request)
+    raw_tickets = data.pop("ticket_ids", [])
+    if not isinstance(raw_tickets, list):
+        raise ValueError("ticket_ids must be a list of ticket ids")
+    ticket_ids = [as_id("ticket_ids", t) for t in raw_tickets]
+    values = interaction_fields(call_id, data)
+    if values.get("started_at") is None:
         raise ValueError("started_at is required")
-    values["ticket_ids"] = tuple(values.get("ticket_ids", ()))
-    record = InteractionRecord(**values)
     store = InteractionStore(context.engine, plan=context.plan, clock=context.clock)
-    written = await in_thread(lambda: store.record_interaction(record, actor=who))
-    return reply({"call_id": call_id, "written": written}, 201 if written else 200)
+
+    def work() -> bool:
+        existed = store.update_interaction(
+            call_id, actor=who, audit_action="interaction.correct", **values
+        )
+        for ticket_id in ticket_ids:
+            store.link_ticket(call_id, ticket_id, actor=who)
+        return existed
+
+    existed = await in_thread(work)
+    return reply({"call_id": call_id, "written": not existed}, 200 if existed else 201)
 
 
 async def patch_interaction(request: web.Request) -> web.Response:
-    call_id, data, who, context = (
-        request.match_info["call_id"],
-        await body(request),
-        actor(request),
-        ctx(request),
-    )
+    """The agent who handled a call adds its disposition, notes or customer; telephony
+    facts (who answered, talk time, recordings, the caller's number...) are the engine's
+    and only a supervisor's audited correction changes them."""
+    call_id = call_id_of(request.match_info["call_id"])
+    data, who, context, me = await body(request), actor(request), ctx(request), user(request)
+    values = interaction_fields(call_id, data)
+    corrector = me.can(Permission.INTERACTION_CORRECT)
+    facts = set(values) - PEOPLE_FIELDS
+    if facts and not corrector:
+        raise Forbidden(
+            f"{', '.join(sorted(facts))}: telephony facts are written by the engine; "
+            "a supervisor may correct them"
+        )
     store = InteractionStore(context.engine, plan=context.plan, clock=context.clock)
-    existed = await in_thread(lambda: store.update_interaction(call_id, actor=who, **data))
+
+    def work() -> bool:
+        _check_handled(request, store, call_id)
+        return store.update_interaction(
+            call_id,
+            actor=who,
+            audit_action="interaction.correct" if corrector else "interaction.update",
+            **values,
+        )
+
+    existed = await in_thread(work)
     return reply({"call_id": call_id, "existed": existed})

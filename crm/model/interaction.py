@@ -49,3 +49,21 @@ class UnknownInteractionField(ValueError):
         super().__init__(f"interaction {call_id}: unknown field(s) {sorted(names)}")
         self.call_id = call_id
         self.names = names
+
+
+# What people add to a call they handled. Everything else is a telephony fact (who
+# answered, how long, the recordings, the caller's number...): the engine writes it, and
+# only a supervisor's correction, audited with old and new values, changes it.
+PEOPLE_FIELDS: frozenset[str] = frozenset({"disposition", "notes", "customer_id"})
+TELEPHONY_FIELDS: frozenset[str] = INTERACTION_FIELDS - PEOPLE_FIELDS
+
+
+def handled_by(record: InteractionRecord, names: frozenset[str]) -> bool:
+    """Whether one of ``names`` (a person's agent id and extension) answered the call or
+    took it over in a transfer."""
+    if record.agent_answered is not None and record.agent_answered in names:
+        return True
+    return any(
+        isinstance(t, dict) and (t.get("agent") in names or t.get("to") in names)
+        for t in record.transfers
+    )

@@ -47,7 +47,8 @@ class Permission(StrEnum):
     KB_READ = "kb.read"
     KB_WRITE = "kb.write"
     INTERACTION_READ = "interaction.read"
-    INTERACTION_WRITE = "interaction.write"
+    INTERACTION_WRITE = "interaction.write"  # add dispositions and notes to calls one handled
+    INTERACTION_CORRECT = "interaction.correct"  # change any field of any call (audited)
     RECORDING_PLAY = "recording.play"
     REPORT_READ = "report.read"
     ORG_WRITE = "org.write"
@@ -110,6 +111,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ANNOUNCEMENT_WRITE,
             P.KB_WRITE,
             P.INTERACTION_WRITE,
+            P.INTERACTION_CORRECT,
             P.RECORDING_PLAY,
             P.REPORT_READ,
         }

@@ -59,6 +59,25 @@ class InteractionRepository:
         self._conn.execute(stmt)
         return False
 
+    def current(self, call_id: str, names: Any) -> dict[str, Any]:
+        """The stored values of the columns ``names`` ({} if the call has no row)."""
+        columns = [interactions.c[n] for n in sorted(names) if n in INTERACTION_FIELDS]
+        if not columns:
+            return {}
+        row = (
+            self._conn.execute(select(*columns).where(interactions.c.call_id == call_id))
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else {}
+
+    def set_caller_key(self, call_id: str, caller_key: str | None) -> None:
+        self._conn.execute(
+            update(interactions)
+            .where(interactions.c.call_id == call_id)
+            .values(caller_key=caller_key)
+        )
+
     def ensure(self, call_id: str) -> None:
         stmt = insert_for(self._conn, interactions).values(call_id=call_id, complete=False)
         self._conn.execute(stmt.on_conflict_do_nothing())

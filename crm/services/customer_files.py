@@ -1,14 +1,20 @@
 """Import and export customers as CSV or XLSX files.
 
 An import validates every row, writes the good ones and reports each refused cell (row,
-column, reason). It runs in the caller's one unit of work: either the caller commits every
-good row or, if anything fails underneath (a lost connection, a concurrent insert of the same
-account number), nothing at all is written. Nothing is dropped without a line in the report.
+column, reason). By default it runs in the caller's one unit of work: either the caller
+commits every good row or, if anything fails underneath (a lost connection), nothing at all
+is written. A large file is written with ``checkpoint`` (``uow.checkpoint``): each batch
+is committed on its own, so the import never holds the database's write lock (SQLite's is
+one for the whole file) for more than a batch, and logins and calls are written meanwhile.
+A row whose account number another writer took in the meantime is reported like any other
+taken account. Nothing is dropped without a line in the report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
 
 from crm.customer_rows import (
     IGNORED_COLUMN,
@@ -40,6 +46,7 @@ def import_customers(
     progress: Progress | None = None,
     dry_run: bool = False,
     source: str | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Read a customers file and add every valid row; raises crm.tabular.UnreadableTable
     for bytes that are no CSV/XLSX at all. ``dry_run`` validates and writes nothing."""
@@ -51,6 +58,7 @@ def import_customers(
         progress=progress,
         dry_run=dry_run,
         source=source,
+        checkpoint=checkpoint,
     )
 
 
@@ -63,6 +71,7 @@ def import_table(
     progress: Progress | None = None,
     dry_run: bool = False,
     source: str | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> ImportReport:
     plan = plan or NumberPlan()
     report = ImportReport(dry_run=dry_run)
@@ -75,6 +84,9 @@ def import_table(
     if header.rejections:
         report.rejected.extend(header.rejections)  # a misread column would misread every row
         return report
+    # With checkpoints, small batches: the transaction is committed at the first batch end
+    # after its time is up, so a slow machine still holds the write lock only briefly.
+    batch = BATCH if checkpoint is None else 100
     taken = uow.customers.accounts_taken(_accounts(header, rows))
     first_row_of: dict[str, int] = {}
     pending: list[tuple[int, Customer]] = []
@@ -90,8 +102,12 @@ def import_table(
             report.imported += 1
             if not dry_run:
                 pending.append((row, customer))
-        if len(pending) >= BATCH or (pending and done == report.total):
-            report.customer_ids += _add(uow, pending, actor, source)
+        if len(pending) >= batch or (pending and done == report.total):
+            if checkpoint is None:
+                report.customer_ids += _add(uow, pending, actor, source)
+            else:
+                report.customer_ids += _add_guarded(uow, pending, actor, source, header, report)
+                checkpoint()
             pending = []
         if progress is not None:
             progress(done, report.total)
@@ -153,6 +169,45 @@ def _add(
         ]
     )
     return ids
+
+
+def _add_guarded(
+    uow: UnitOfWork,
+    pending: list[tuple[int, Customer]],
+    actor: str,
+    source: str | None,
+    header: Header,
+    report: ImportReport,
+) -> list[int]:
+    """:func:`_add` in a savepoint: between batches another writer may have taken an
+    account number this file holds. Those rows are refused (and reported), the rest of
+    the batch is written."""
+    try:
+        with uow.connection.begin_nested():
+            return _add(uow, pending, actor, source)
+    except IntegrityError:
+        taken = uow.customers.accounts_taken(
+            [c.account_number for _, c in pending if c.account_number]
+        )
+        if not taken:
+            raise  # not an account clash: a real failure, for the caller to see
+        column = header.written[header.keys.index("account_number")]
+        keep = []
+        for row, customer in pending:
+            if customer.account_number in taken:
+                report.imported -= 1
+                report.rejected.append(
+                    Rejection(
+                        row,
+                        column,
+                        f"account number {customer.account_number} already belongs to a customer",
+                    )
+                )
+            else:
+                keep.append((row, customer))
+        report.rejected.sort(key=lambda r: r.row)
+        with uow.connection.begin_nested():
+            return _add(uow, keep, actor, source)
 
 
 def rejected_rows_table(table: Table, report: ImportReport) -> Table:

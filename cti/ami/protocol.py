@@ -338,7 +338,9 @@ def _check_value(key: str, value: str) -> None:
 
 
 def encode_headers(pairs: Iterable[tuple[str, str]]) -> bytes:
-    """Header pairs to one wire message (CRLF lines and a blank line)."""
+    """Header pairs to one wire message (CRLF lines and a blank line). Anything AMI
+    cannot carry (a line break, a colon in a name, text that is not valid Unicode such
+    as a lone surrogate) raises :class:`LocalProtocolError` and nothing is encoded."""
     parts: list[str] = []
     for key, value in pairs:
         if not key or ":" in key or "\r" in key or "\n" in key:
@@ -346,7 +348,13 @@ def encode_headers(pairs: Iterable[tuple[str, str]]) -> bytes:
         _check_value(key, value)
         parts.append(f"{key}: {value}\r\n")
     parts.append("\r\n")
-    return "".join(parts).encode("utf-8")
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # A lone surrogate (from JSON "\ud800") has no UTF-8 form.
+        raise LocalProtocolError(
+            f"AMI action holds text that is not valid Unicode: {exc.reason}"
+        ) from None
 
 
 FieldValue = str | int | Sequence[str]

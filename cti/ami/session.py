@@ -28,11 +28,13 @@ from cti.ami.protocol import (
     FieldValue,
     Garbage,
     Greeting,
+    LocalProtocolError,
     RemoteProtocolError,
     Response,
     encode_action,
 )
 from cti.ami.wanted import ENGINE_EVENTS
+from cti.ratelog import Summary
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,13 @@ class AmiAuthError(AmiError):
 
 class AmiTimeout(AmiError):
     pass
+
+
+class AmiActionInvalid(AmiError, LocalProtocolError):
+    """The action holds what AMI cannot carry (a line break in a value, a lone
+    surrogate): nothing was sent. Both an :class:`AmiError`, so every caller that
+    handles a failed action handles it (logs, counts, goes on), and the codec's typed
+    :class:`LocalProtocolError`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,7 @@ class AmiSession:
         self.connects = 0
         self.events_received = 0
         self.garbage_received = 0
+        self._garbage_log = Summary(interval=10.0)
 
     # ---- public ----------------------------------------------------------------------
     async def run(self) -> None:
@@ -187,10 +197,15 @@ class AmiSession:
         if writer is None or writer.is_closing():
             raise AmiNotConnected(f"AMI {self.settings.name} is not connected")
         action_id = f"cti-{next(self._ids)}"
+        try:
+            # Encoded before anything is registered: a refused action leaves no state.
+            data = encode_action(action, action_id, fields)
+        except LocalProtocolError as exc:
+            raise AmiActionInvalid(f"{action} not sent: {exc}") from exc
         future: asyncio.Future[ActionResult] = asyncio.get_running_loop().create_future()
         self._futures[action_id] = future
         self._correlator.expect(action_id)
-        writer.write(encode_action(action, action_id, fields))
+        writer.write(data)
         try:
             async with asyncio.timeout(timeout or self.settings.action_timeout):
                 return await future
@@ -301,9 +316,13 @@ class AmiSession:
                     self._resolve(*done)
             elif isinstance(msg, Garbage):
                 self.garbage_received += 1
-                log.warning(
-                    "ami garbage ignored", extra={"reason": msg.reason, "size": len(msg.raw)}
-                )
+                # A peer may send hundreds a second: the first at once, then one line
+                # per interval with how many there were.
+                if count := self._garbage_log.hit():
+                    log.warning(
+                        "ami garbage ignored",
+                        extra={"reason": msg.reason, "size": len(msg.raw), "count": count},
+                    )
 
     def _resolve(self, action_id: str, result: ActionResult) -> None:
         future = self._futures.get(action_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -24,11 +25,14 @@ OPEN_ACTIONS = {"login", "challenge", "logoff"}
 class ActionHandler:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
+        self.counts: Counter[str] = Counter()  # actions received, by lower-case name
+        self.refused: Counter[str] = Counter()  # of those, answered with an error
 
     async def handle(self, session: AmiSession, action: Action) -> bool:
         """Answer one action; False closes the connection."""
         name = _one(action, "Action")
         low = name.lower()
+        self.counts[low] += 1
         aid: Pairs = [("ActionID", _one(action, "ActionID"))] if "ActionID" in action else []
         if session.user is None and low not in OPEN_ACTIONS:
             session.send([("Response", "Error"), *aid, ("Message", "Permission denied")])
@@ -82,8 +86,8 @@ class ActionHandler:
     def ok(session: AmiSession, aid: Pairs, *extra: tuple[str, str]) -> None:
         session.send([("Response", "Success"), *aid, *extra])
 
-    @staticmethod
-    def error(session: AmiSession, aid: Pairs, message: str) -> None:
+    def error(self, session: AmiSession, aid: Pairs, message: str) -> None:
+        self.refused[message.split(":")[0]] += 1
         session.send([("Response", "Error"), *aid, ("Message", message)])
 
     # -- simple ------------------------------------------------------------------------
@@ -137,7 +141,7 @@ class ActionHandler:
         if cmd == "core show version":
             lines = ["Asterisk 22.10.1 built by root @ vm on a x86_64 running Linux"]
         elif cmd == "core show channels":
-            chans = list(self.sim.pbx.channels.values())
+            chans = self.sim.pbx.visible()
             lines = ["Channel              Location             State   Application(Data)"]
             lines += [
                 f"{c.name} {c.exten}@{c.context}:{c.priority} "
@@ -158,7 +162,7 @@ class ActionHandler:
 
     def do_coreshowchannels(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         self.ok(s, aid, ("EventList", "start"), ("Message", "Channels will follow"))
-        chans = sorted(self.sim.pbx.channels.values(), key=lambda c: c.name, reverse=True)
+        chans = sorted(self.sim.pbx.visible(), key=lambda c: c.name, reverse=True)
         now = self.sim.pbx.now()
         for c in chans:
             dur = int((now - c.created) / self.sim.pbx.time_scale)
@@ -185,7 +189,7 @@ class ActionHandler:
     def do_status(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         name = _one(a, "Channel")
         pbx = self.sim.pbx
-        chans = sorted(pbx.channels.values(), key=lambda c: c.name, reverse=True)
+        chans = sorted(pbx.visible(), key=lambda c: c.name, reverse=True)
         if name:
             chans = [c for c in chans if c.name == name]
         allvars = _one(a, "AllVariables").lower() in ("true", "yes", "1")
@@ -196,7 +200,7 @@ class ActionHandler:
                 ("Event", "Status"),
                 ("Privilege", "Call"),
                 *ev.channel_block(c),
-                ("Type", "Local"),
+                ("Type", c.name.split("/", 1)[0]),
                 ("DNID", ""),
                 ("EffectiveConnectedLineNum", c.conn_num),
                 ("EffectiveConnectedLineName", c.conn_name),
@@ -256,7 +260,8 @@ class ActionHandler:
     def do_redirect(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         name, ch = self._chan(a)
         leg = self.sim.dialplan.legs.get(name) if ch is not None else None
-        if ch is None or leg is None:
+        if ch is None or leg is None or ch.hangup_requested.is_set():
+            # A channel being hung up is gone for Redirect, as on Asterisk.
             return self.error(s, aid, f"Channel does not exist: {name}")
         self.ok(s, aid, ("Message", "Redirect successful"))
         self.sim.dialplan.redirect(
@@ -284,7 +289,8 @@ class ActionHandler:
                 k, _, v = part.partition("=")
                 variables[k.strip()] = v
         cfg = self.sim.config
-        if m.group(2) == cfg.callback_context:
+        ctx = cfg.contexts
+        if m.group(2) == ctx.callback:
             self.ok(s, aid, ("Message", "Originate successfully queued"))
             callee = m.group(1)
             originate_callback(
@@ -292,13 +298,13 @@ class ActionHandler:
                 CallerSpec(number=number or callee, name=name, variables=variables),
                 number=callee,
                 dial_context=m.group(2),
-                connect_context=_one(a, "Context") or "connect",
+                connect_context=_one(a, "Context") or ctx.connect,
                 action_id=_one(a, "ActionID"),
                 timeout=int(_one(a, "Timeout") or "30000") / 1000,
                 answer_after=cfg.customers.get(callee, cfg.customer_answer_after),
             )
             return
-        if m.group(2) == "agents" and _one(a, "Context") == cfg.outbound_context:
+        if m.group(2) == ctx.agents and _one(a, "Context") == ctx.outbound:
             self.ok(s, aid, ("Message", "Originate successfully queued"))
             callee = _one(a, "Exten")
             originate_outbound(
@@ -306,7 +312,7 @@ class ActionHandler:
                 OutboundSpec(
                     extension=m.group(1),
                     number=callee,
-                    context=cfg.outbound_context,
+                    context=ctx.outbound,
                     action_id=_one(a, "ActionID"),
                     timeout=int(_one(a, "Timeout") or "30000") / 1000,
                     caller_num=number or callee,

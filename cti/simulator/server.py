@@ -5,12 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from cti.ami.protocol import AmiParser, Event, Garbage, Response, encode_greeting, encode_headers
+from cti.ami.protocol import (
+    AmiParser,
+    Event,
+    Garbage,
+    RemoteProtocolError,
+    Response,
+    encode_greeting,
+    encode_headers,
+)
 from cti.simulator import events as ev
 from cti.simulator.events import Pairs
 
@@ -18,6 +27,8 @@ if TYPE_CHECKING:
     from cti.simulator.actions import ActionHandler
 
 Action = dict[str, list[str]]
+log = logging.getLogger(__name__)
+AUTH_TIMEOUT = 30.0  # seconds, Asterisk's manager.conf authtimeout default
 
 
 def parse_action(message: object) -> Action:
@@ -105,10 +116,31 @@ class AmiSession:
         parser = AmiParser(expect_greeting=False)
         try:
             while not self.closed:
-                data = await self.reader.read(65536)
+                if self.user is None:
+                    # Like Asterisk's manager.conf authtimeout: a connection that does not
+                    # log in in time is dropped, so idle sockets cannot pile up.
+                    try:
+                        async with asyncio.timeout(self.server.auth_timeout):
+                            data = await self.reader.read(65536)
+                    except TimeoutError:
+                        log.info("AMI client did not log in in time; dropped",
+                                 extra={"remote": self.remote})
+                        break
+                else:
+                    data = await self.reader.read(65536)
                 if not data:
                     break
-                for message in parser.feed(data):
+                try:
+                    messages = parser.feed(data)
+                except RemoteProtocolError as exc:
+                    # An oversized or unframable message: the stream cannot go on. Refused
+                    # plainly and the connection closed, never a traceback.
+                    log.warning("AMI client message refused; connection closed",
+                                extra={"remote": self.remote, "reason": str(exc)})
+                    self.send([("Response", "Error"), ("Message", "Message too large")])
+                    await self._linger()
+                    break
+                for message in messages:
                     action = parse_action(message)
                     if not await self.server.handler.handle(self, action):
                         self.closed = True
@@ -122,6 +154,16 @@ class AmiSession:
             self.writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await self.writer.wait_closed()
+
+    async def _linger(self, seconds: float = 1.0) -> None:
+        """Before closing on a refusal: read and drop what the client is still sending,
+        so the close is clean (a close with unread input resets the connection, and the
+        client would lose the refusal)."""
+        with contextlib.suppress(TimeoutError, ConnectionError, OSError):
+            await self.writer.drain()
+            async with asyncio.timeout(seconds):
+                while await self.reader.read(65536):
+                    pass
 
     # -- authentication ---------------------------------------------------------------
     async def login(self, action: Action, aid: Pairs) -> bool:
@@ -204,6 +246,7 @@ class AmiServer:
         self.host, self.port = host, port
         self.users = users
         self.auth_failure_delay = auth_failure_delay
+        self.auth_timeout = AUTH_TIMEOUT
         self.uptime = uptime
         self.sessions: set[AmiSession] = set()
         self._server: asyncio.Server | None = None

@@ -222,10 +222,12 @@ async def test_interaction_replay_and_lookup_through_the_api(api: Api) -> None:
         "ivr_steps": [{"node": "main", "input": "1"}],
         "agents_offered": ["1001"],
     }
-    first = await api.call("PUT", "/interactions/1740.7", Role.AGENT, json=call, expect=201)
-    second = await api.call("PUT", "/interactions/1740.7", Role.AGENT, json=call, expect=200)
+    # Only the engine (and a supervisor's correction) writes a call's record.
+    await api.call("PUT", "/interactions/1740.7", Role.AGENT, json=call, expect=403)
+    first = await api.call("PUT", "/interactions/1740.7", Role.SUPERVISOR, json=call, expect=201)
+    second = await api.call("PUT", "/interactions/1740.7", Role.SUPERVISOR, json=call, expect=200)
     assert first["written"] and not second["written"]
-    await api.call("PATCH", "/interactions/1740.7", Role.AGENT, json={"disposition": "info"})
+    await api.call("PATCH", "/interactions/1740.7", Role.SUPERVISOR, json={"disposition": "info"})
     got = await api.call("GET", "/interactions/1740.7", Role.QA)
     assert got["disposition"] == "info" and got["started_at"] == "2026-03-02T01:00:00+00:00"
 
@@ -338,7 +340,7 @@ async def test_the_new_reports_through_the_api(api: Api) -> None:
     await api.call(
         "PUT",
         "/interactions/c1",
-        Role.AGENT,
+        Role.SUPERVISOR,
         expect=201,
         json={"started_at": "2026-03-02T09:00:00+08:00", "service": "repair"},
     )

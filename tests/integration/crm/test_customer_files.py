@@ -232,3 +232,36 @@ def test_a_locked_archive_survives_any_write(engine: Engine, clock: FakeClock) -
         stored = uow.customers.get(cid)
     assert stored is not None and stored.grade == "gold"
     assert stored.archive == {"合同": "C-1"} and stored.archive_locked
+
+
+def test_a_batched_import_reports_an_account_taken_meanwhile(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """Committed batch by batch, an import lets other writers in between: one of them
+    takes an account number of a later row. That row is refused and reported, the rest
+    of its batch is written, nothing is lost silently."""
+    rows = ["名称,户号"] + [f"客户{i},ACC-{i}" for i in range(1200)]
+    data = ("\n".join(rows) + "\n").encode()
+    batches = 0
+
+    with UnitOfWork(engine, clock=clock) as uow:
+
+        def checkpoint() -> None:
+            nonlocal batches
+            uow.commit()
+            batches += 1
+            if batches == 1:  # another writer, between two batches
+                with UnitOfWork(engine, clock=clock) as other:
+                    add_customer(other, Customer(name="抢先", account_number="ACC-900"), "x")
+                    other.commit()
+            uow.begin()
+
+        report = import_customers(uow, data, "csv", actor="boss", checkpoint=checkpoint)
+        uow.commit()
+    assert batches == 12  # 100 rows a batch when committing as it goes
+    assert report.imported == 1199 and report.rejected == [
+        Rejection(902, "户号", "account number ACC-900 already belongs to a customer")
+    ]
+    with UnitOfWork(engine, write=False) as uow:
+        assert uow.customers.count() == 1200
+        assert len(report.customer_ids) == 1199
