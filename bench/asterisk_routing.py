@@ -137,6 +137,7 @@ async def main() -> int:
             "p50_ms": round(statistics.median(values) * 1000, 1),
             "p99_ms": round(pct(values, 0.99) * 1000, 1),
             "max_ms": round(max(values) * 1000, 1),
+            "slowest_ms": [round(v * 1000, 1) for v in sorted(values)[-5:]],
         }
     e, q = report["engine"], report["app_queue"]
     assert isinstance(e, dict) and isinstance(q, dict)
