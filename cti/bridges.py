@@ -106,6 +106,7 @@ class BridgeMixin:
             return []
         uid = e.get("Uniqueid")
         if e.name == "MixMonitorStart":
-            call.recordings.append(uid)
+            # The call's recording refs are file names, which the recorder (the one
+            # recording owner) adds when it starts a segment, not Asterisk's uniqueids.
             return [ev.RecordingStarted(call.call_id, now, e.get("Channel"), uid)]
         return [ev.RecordingStopped(call.call_id, now, e.get("Channel"), uid)]

@@ -182,10 +182,13 @@ async def real_rig(
     *,
     agents_on: tuple[str, ...],
     extra_queues: str = "",
+    extra_dialplan: str = "",
     settings_hook: Callable[[Settings], Settings] | None = None,
 ) -> AsyncIterator[RealRig]:
     agi_port = free_port()
-    pbx = Asterisk(tmp / "pbx", agi_port=agi_port, extra_queues=extra_queues)
+    pbx = Asterisk(
+        tmp / "pbx", agi_port=agi_port, extra_queues=extra_queues, extra_dialplan=extra_dialplan
+    )
     pbx.write_config()
     install_prompts(pbx, tmp / "prompts-build")
     settings = site_settings(tmp, pbx, agi_port)
