@@ -1,7 +1,7 @@
 """Agent free -> next caller ringing them, on one real Asterisk 22: the engine's routing
 against Asterisk's own app_queue, same agents, same Asterisk, same callers, in one run.
 
-Run: ``.venv/bin/python bench/asterisk_routing.py [--calls 45 --agents 3]`` (needs the
+Run: ``.venv/bin/python bench/asterisk_routing.py [--calls 60 --agents 3]`` (needs the
 test suite's Asterisk: scripts/build_asterisk.sh).
 
 The parties are SIP: SIPp agent phones registered to the shipped pjsip.conf endpoints
@@ -96,7 +96,7 @@ async def run_mode(r, tmp: Path, mode: str, calls: int, exts: tuple[str, ...], t
 
 async def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--calls", type=int, default=45, help="callers per mode")
+    ap.add_argument("--calls", type=int, default=60, help="callers per mode")
     ap.add_argument("--agents", type=int, default=3, choices=(1, 2, 3))
     ap.add_argument("--talk", type=float, default=1.5, help="seconds each call talks")
     args = ap.parse_args()
