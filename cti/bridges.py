@@ -52,6 +52,13 @@ class BridgeMixin:
             if target == gone_id:
                 self._alias[alias] = keep_id
         del self.calls[gone_id]
+        # The consultation call's agent now has the caller: they belong to the one
+        # interaction, as after a blind transfer (issue 11: both agents in the row).
+        for agent in gone.agents_offered:
+            if agent not in keep.agents_offered:
+                keep.agents_offered.append(agent)
+        if gone.answered_by:
+            keep.answered_by = gone.answered_by
         keep.transfers += 1
         return [ev.CallTransferred(keep_id, now, "attended", "", merged_call_id=gone_id)]
 

@@ -20,7 +20,9 @@ from unittest import mock
 
 from crm.auth import create_user
 from crm.db import create_schema, make_engine
+from crm.model.customer import Customer
 from crm.model.interaction import InteractionRecord
+from crm.services.customers import add_customer, make_phone
 from crm.store import InteractionStore
 from crm.uow import UnitOfWork
 from cti import events as ev
@@ -171,6 +173,12 @@ class RealRig:
         with UnitOfWork(self.sql) as uow:
             create_user(uow, username=username, password=PASSWORD, role=role)
             uow.commit()
+
+    def add_customer(self, name: str, number: str) -> int:
+        with UnitOfWork(self.sql) as uow:
+            cid = add_customer(uow, Customer(name=name, phones=[make_phone(number)]), "test")
+            uow.commit()
+        return cid
 
     def recordings(self, call_id: str) -> list[Path]:
         return sorted(p for p in self.pbx.monitor.glob(f"*{call_id}*.wav"))
