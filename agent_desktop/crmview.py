@@ -7,7 +7,7 @@ agent's username); results are plain JSON-ready dicts.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
@@ -270,6 +270,9 @@ class CrmDesk:
         self.store.update_interaction(
             call_id,
             actor=actor,
+            # A start time now (the engine's write replaces it with Asterisk's): a row
+            # without one showed in the pop's history as 1970-01-01 00:00.
+            started_at=datetime.now(UTC),
             direction="outbound",
             caller_number=digits,
             customer_id=card.id if card is not None else None,

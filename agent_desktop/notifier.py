@@ -46,6 +46,7 @@ class Notifier:
         self.crm = crm
         self.on_change = on_change  # the wallboard wants a push
         self.on_agent = on_agent  # (agent, state, since) of each change: occupancy
+        self.errors = 0  # pop steps that raised other than a database error
         self.pops: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.contexts: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.current: dict[str, str] = {}  # agent id -> call id on their desk
@@ -265,12 +266,14 @@ class Notifier:
             call_id, number, query = await self._jobs.get()
             try:
                 context = await asyncio.to_thread(self.crm.pop_context, number, query)
-            except SQLAlchemyError:
-                # A read only: the pop still shows the call; the next ring asks again.
+                self._keep(self.contexts, call_id, context)
+                pop = self.pops.get(call_id)
+                if pop is not None:
+                    pop["context"] = context
+                    self.push_pop(call_id)
+            except Exception as exc:
+                # A read only: the pop still shows the call; the next ring asks again. Any
+                # failure (not only the database's) is this pop's: the worker goes on.
+                if not isinstance(exc, SQLAlchemyError):
+                    self.errors += 1
                 log.exception("pop context lookup failed", extra={"call_id": call_id})
-                continue
-            self._keep(self.contexts, call_id, context)
-            pop = self.pops.get(call_id)
-            if pop is not None:
-                pop["context"] = context
-                self.push_pop(call_id)

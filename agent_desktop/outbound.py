@@ -91,7 +91,9 @@ class Outbound:
         d = self.calls.get(getattr(e, "call_id", ""))
         if d is None:
             return
-        if isinstance(e, ev.AgentRinging) and e.agent != d.extension:
+        # The call model names the agent on the customer's leg (the agent's own phone
+        # leg is not an offer), so any ringing of this call is the customer's phone.
+        if isinstance(e, ev.AgentRinging):
             agent = self.router.agents.get(d.agent_id)
             if agent is not None and agent.call_id == d.call_id:
                 self.router.answered(d.extension, d.call_id, e.at)

@@ -23,7 +23,7 @@ class DialConfig:
     # Click-to-call: the agent's phone rings first (``agent_channel``); when they answer,
     # Asterisk runs ``outbound_context`` with the customer's number as the extension.
     agent_channel: str = "Local/{extension}@{agent_context}"
-    outbound_context: str = "outbound"
+    outbound_context: str = ""  # empty: the site's dialplan.outbound_context
     ring_timeout: float = 30.0
 
 
@@ -98,7 +98,7 @@ class Telephony:
                 "Channel": self.dial.agent_channel.format(
                     extension=extension, agent_context=dp.agent_context
                 ),
-                "Context": self.dial.outbound_context,
+                "Context": self.dial.outbound_context or dp.outbound_context,
                 "Exten": digits,
                 "Priority": "1",
                 "CallerID": f"<{digits}>",
@@ -106,6 +106,11 @@ class Telephony:
                 "Async": "true",
                 "ChannelId": call_id,
                 "OtherChannelId": f"{call_id}-2",
-                "Variable": f"CTI_AGENT={agent_id}",
+                # The agent's own dial string, which cti-agents dials (Local copies ;1's
+                # variables to ;2).
+                "Variable": (
+                    f"CTI_AGENT={agent_id},"
+                    f"{dp.agent_dial_variable}={self.engine.settings.agent_dial(extension)}"
+                ),
             },
         )

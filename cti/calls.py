@@ -23,6 +23,7 @@ from cti.callstate import (
     Channel,
     agent_from_channel,
     channel_base,
+    restore_journey,
     summarize,
 )
 from cti.resync import ResyncMixin, SnapshotChannel
@@ -40,6 +41,9 @@ __all__ = [
 ]
 
 
+PBX_RESTART = "pbx_restart"  # end reason of a call Asterisk cut by shutting down
+
+
 class CallModel(BridgeMixin, ResyncMixin):
     """Live calls keyed by call id, built from AMI events alone.
 
@@ -55,8 +59,13 @@ class CallModel(BridgeMixin, ResyncMixin):
         hold_contexts: Iterable[str] = ("hold",),
         agent_contexts: Iterable[str] = ("agents",),
         wrap_up: bool = True,
+        endpoints: dict[str, str] | None = None,
     ) -> None:
         self.server = server
+        # Endpoint -> agent extension for agents with their own dial strings (several
+        # devices: PJSIP/1001-mobile is agent 1001's too).
+        self._endpoints = dict(endpoints or {})
+        self._extensions = set(self._endpoints.values())
         self.calls: dict[str, Call] = {}
         self.channels: dict[str, Channel] = {}
         self._by_name: dict[str, str] = {}  # channel name -> uniqueid
@@ -99,6 +108,20 @@ class CallModel(BridgeMixin, ResyncMixin):
         return names[0] if names else None
 
     # ---- commands from the engine (not from AMI) -----------------------------------
+    def offering(self, call_id: str, extension: str) -> None:
+        """Routing is about to ring ``extension`` for this call: a leg whose channel does
+        not name a known agent (a trunk, a Local channel elsewhere) is theirs."""
+        call = self.calls.get(self._alias.get(call_id, call_id))
+        if call is not None:
+            call.offering = extension
+
+    def agent_for(self, call: Call | None, endpoint: str) -> str:
+        if endpoint in self._endpoints:
+            return self._endpoints[endpoint]
+        if endpoint in self._extensions or call is None or not call.offering:
+            return endpoint
+        return call.offering
+
     def queue(
         self,
         call_id: str,
@@ -129,14 +152,25 @@ class CallModel(BridgeMixin, ResyncMixin):
         self._callbacks.add(call.call_id)
         return True
 
-    def adopt(self, call_id: str, caller_number: str, caller_name: str, started_at: float) -> None:
+    def adopt(
+        self,
+        call_id: str,
+        caller_number: str,
+        caller_name: str,
+        started_at: float,
+        *,
+        journey: dict[str, object] | None = None,
+    ) -> None:
         """A call a previous engine saw start (from its journal). The first resync either
         finds it live in Asterisk, and it goes on as usual, or ends it as lost during
-        the outage, so it is written once instead of vanishing."""
+        the outage, so it is written once instead of vanishing. ``journey`` is what the
+        journal kept of it (service, IVR steps, wait, answer time): it carries on."""
         if call_id in self.calls:
             return
         call = Call(call_id, caller_number, caller_name, started_at, adopted=True)
         call.timeline.append((CallState.NEW.value, started_at))
+        if journey:
+            restore_journey(call, journey)
         self.calls[call_id] = call
 
     def record_ivr_step(self, step: ev.IvrStepTaken) -> None:
@@ -189,6 +223,7 @@ class CallModel(BridgeMixin, ResyncMixin):
                 return out
             call = Call(cid, e.get("CallerIDNum"), e.get("CallerIDName"), now)
             call.timeline.append((CallState.NEW.value, now))
+            call.outbound_agent = self._outbound_agent(name)
             self.calls[cid] = call
             out.append(
                 ev.CallStarted(cid, now, call.caller_number, call.caller_name, name, self.server)
@@ -196,9 +231,28 @@ class CallModel(BridgeMixin, ResyncMixin):
             role = "caller"
         else:
             role = self._role_for_new_channel(call, name)
-        agent = agent_from_channel(name) if role == "agent" else ""
+        agent = self.agent_for(call, agent_from_channel(name)) if role == "agent" else ""
         self._add_channel(uid, name, cid, role, agent)
         return out
+
+    def _outbound_agent(self, name: str) -> str:
+        """``Local/1001@cti-agents-0000000a;1`` opening a call is a click-to-call's first
+        leg (the agent's phone rings first): the agent's extension, else ''."""
+        if not name.startswith("Local/"):
+            return ""
+        target = channel_base(name).removeprefix("Local/").rsplit("-", 1)[0]
+        ext, _, context = target.partition("@")
+        return self.agent_for(None, ext) if context in self._agent_contexts else ""
+
+    def recording_channel(self, call_id: str) -> str | None:
+        """The channel to record: the one bridged with the party who answered (for a
+        click-to-call, the leg that dialled the customer, not the agent's own phone)."""
+        call = self.calls.get(call_id)
+        if call is not None and call.dial_channel:
+            chan = self._by_name.get(call.dial_channel)
+            if chan is not None and chan in self.channels:
+                return call.dial_channel
+        return self.caller_channel(call_id)
 
     def _role_for_new_channel(self, call: Call, name: str) -> str:
         base = channel_base(name)
@@ -241,7 +295,12 @@ class CallModel(BridgeMixin, ResyncMixin):
         chan = self.channels.get(e.get("Uniqueid"))
         if chan is None or chan.role != "caller":
             return None
-        agent = agent_from_channel(e.get("Interface") or dest)
+        agent = self.agent_for(call, agent_from_channel(e.get("Interface") or dest))
+        if call.outbound_agent:
+            if agent == call.outbound_agent:
+                return None  # the click-to-call's agent phone itself: not an offer
+            # The customer's leg: the agent is the one who called them.
+            agent = call.outbound_agent
         return call, dest, agent
 
     def _on_ringing(self, e: Event, now: float) -> list[ev.DomainEvent]:
@@ -251,8 +310,11 @@ class CallModel(BridgeMixin, ResyncMixin):
         call, dest, agent = target
         if dest in call.ringing_agents or call.state not in LIVE_STATES:
             return []
+        # An agent with several devices rings on several legs at once: one offer.
+        first_leg = agent not in call.ringing_agents.values()
         call.ringing_agents[dest] = agent
-        call.agents_offered.append(agent)
+        if first_leg:
+            call.agents_offered.append(agent)
         dest_uid = e.get("DestUniqueid")
         if dest_uid in self.channels:
             self.channels[dest_uid].role = "agent"
@@ -272,6 +334,7 @@ class CallModel(BridgeMixin, ResyncMixin):
             return []  # the second DialEnd (NOANSWER then CANCEL) for the same leg
         status = e.get("DialStatus")
         if status == "ANSWER":
+            call.dial_channel = e.get("Channel")
             return self._answered(call, agent, dest, now)
         if call.state == CallState.RINGING and not call.ringing_agents:
             call.move(CallState.WAITING, now)
@@ -288,9 +351,13 @@ class CallModel(BridgeMixin, ResyncMixin):
         return self._answered(call, agent, dest, now)
 
     def _answered(self, call: Call, agent: str, dest: str, now: float) -> list[ev.DomainEvent]:
+        if call.answered_at is None:
+            call.answered_at = now
+        else:
+            # Adopted after an engine restart: answered before it; the talk started then.
+            now = max(call.answered_at, call.queued_at or call.answered_at)
         waited = call.waited(now)
         call.answered_by = agent
-        call.answered_at = now
         call.move(CallState.CONNECTED, now)
         return [ev.CallAnswered(call.call_id, now, agent, dest, waited)]
 
@@ -318,10 +385,40 @@ class CallModel(BridgeMixin, ResyncMixin):
             return []
         return self._end(call, now, None)
 
+    # ---- Asterisk going down (issue 11 finding 9) -------------------------------------
+    def _on_soft_hangup(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        # Cause is the soft-hangup flag set: 4 is AST_SOFTHANGUP_SHUTDOWN, which
+        # ``core restart``/``core stop`` put on every channel (f2_restart_live_call).
+        if e.get("Cause") == "4":
+            call = self.call_for_channel(e.get("Uniqueid"))
+            if call is not None and call.state in LIVE_STATES:
+                call.cut_by = PBX_RESTART
+        return []
+
+    def _on_shutdown(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        for call in self.calls.values():
+            if call.state in LIVE_STATES:
+                call.cut_by = PBX_RESTART
+        return []
+
+    def _on_fully_booted(self, e: Event, now: float) -> list[ev.DomainEvent]:
+        """Sent after every login. A call older than Asterisk's uptime cannot have
+        survived: Asterisk restarted while the link was down (the resync ends it)."""
+        try:
+            uptime = float(e.get("Uptime"))
+        except ValueError:
+            return []
+        for call in self.calls.values():
+            if call.state in LIVE_STATES and now - call.started_at > uptime + 1.0:
+                call.cut_by = PBX_RESTART
+        return []
+
     def _end(self, call: Call, now: float, reason: str | None) -> list[ev.DomainEvent]:
         if call.held_since is not None:
             call.hold_seconds += now - call.held_since
             call.held_since = None
+        if reason is None and call.cut_by:
+            reason = call.cut_by
         if reason is None:
             if call.answered_by is not None:
                 reason = "completed"
@@ -374,4 +471,7 @@ _HANDLERS = {
     "MixMonitorStart": CallModel._on_mixmonitor,
     "MixMonitorStop": CallModel._on_mixmonitor,
     "Hangup": CallModel._on_hangup,
+    "SoftHangupRequest": CallModel._on_soft_hangup,
+    "Shutdown": CallModel._on_shutdown,
+    "FullyBooted": CallModel._on_fully_booted,
 }

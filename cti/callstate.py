@@ -61,6 +61,12 @@ class Call:
     held_since: float | None = None
     cause: str = ""
     adopted: bool = False  # known only from the journal of an engine that died
+    offering: str = ""  # extension routing is ringing now (its leg may not name it)
+    # Click-to-call: the call began as a leg to this agent (Local/<ext>@<agent context>);
+    # the party it dials is the customer, and the agent is the one who answered.
+    outbound_agent: str = ""
+    dial_channel: str = ""  # the channel that dialled the answering party (gets recorded)
+    cut_by: str = ""  # "pbx_restart": Asterisk hung it up because it shut down
 
     def waited(self, now: float) -> float:
         return 0.0 if self.queued_at is None else max(0.0, now - self.queued_at)
@@ -68,7 +74,9 @@ class Call:
     def move(self, state: CallState, at: float) -> None:
         if self.state != state:
             self.state = state
-            self.timeline.append((state.value, at))
+            # An adopted call's timeline (from the journal) may already end in this state.
+            if not self.timeline or self.timeline[-1][0] != state.value:
+                self.timeline.append((state.value, at))
 
 
 def channel_base(name: str) -> str:
@@ -110,3 +118,34 @@ def summarize(call: Call, now: float) -> dict[str, object]:
         "ivr_steps": list(call.ivr_steps),
         "timeline": list(call.timeline),
     }
+
+
+def journey(call: Call) -> dict[str, object]:
+    """What a restarted engine needs to go on with a live call (kept in the journal)."""
+    return {
+        "service": call.service,
+        "queued_at": call.queued_at,
+        "answered_at": call.answered_at,
+        "agents_offered": list(call.agents_offered),
+        "ivr_steps": list(call.ivr_steps),
+        "hold_seconds": call.hold_seconds,
+        "transfers": call.transfers,
+        "timeline": [list(step) for step in call.timeline],
+    }
+
+
+def restore_journey(call: Call, info: dict[str, object]) -> None:
+    def num(key: str) -> float | None:
+        value = info.get(key)
+        return float(value) if isinstance(value, (int, float)) else None
+
+    call.service = str(info.get("service") or "")
+    call.queued_at = num("queued_at")
+    call.answered_at = num("answered_at")  # the talk started then, not at the restart
+    call.agents_offered = [str(a) for a in info.get("agents_offered") or []]  # type: ignore[union-attr]
+    call.ivr_steps = [dict(s) for s in info.get("ivr_steps") or []]  # type: ignore[union-attr]
+    call.hold_seconds = num("hold_seconds") or 0.0
+    call.transfers = int(num("transfers") or 0)
+    steps = info.get("timeline") or []
+    if steps:
+        call.timeline = [(str(st), float(at)) for st, at in steps]  # type: ignore[union-attr,misc]

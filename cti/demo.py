@@ -96,7 +96,12 @@ def demo_settings(workdir: Path, *, web_port: int, time_scale: float) -> Setting
         recordings_dir=str(workdir / "recordings"),
         wrap_up_seconds=3.0 * time_scale,
         dialplan=DialplanConfig(
-            hold_context="hold", connect_context="connect", agent_context="agents"
+            hold_context="hold",
+            connect_context="connect",
+            agent_context="agents",
+            agent_dial="Local/{extension}@agents",
+            outbound_context="outbound",
+            callback_context="callback",
         ),
         skills=("billing", "repair", "installation", "complaint", "english"),
         services=DEMO_SERVICES,

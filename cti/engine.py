@@ -21,6 +21,7 @@ from cti.agi.server import FastAgiServer
 from cti.ami.session import AmiSession
 from cti.bus import InProcessBus
 from cti.calls import CallModel, SnapshotChannel
+from cti.callstate import journey
 from cti.interactions import InteractionSink, InteractionWriter
 from cti.journal import Journal
 from cti.metrics import install as install_metrics
@@ -56,7 +57,11 @@ class Engine:
         self.clock = clock
         self.bus = InProcessBus()
         dp = settings.dialplan
-        self.model = CallModel(hold_contexts=(dp.hold_context,), agent_contexts=(dp.agent_context,))
+        self.model = CallModel(
+            hold_contexts=(dp.hold_context,),
+            agent_contexts=(dp.agent_context,),
+            endpoints=settings.agent_endpoints(),
+        )
         # IVR flows from config/ivr, validated here (before any file is opened): a broken
         # flow stops the start-up with file, line and node.
         self.ivr = build_ivr(settings, self.model, self.bus, clock=clock, crm_store=crm_store)
@@ -64,15 +69,25 @@ class Engine:
         self.writer = InteractionWriter(sink, self.journal)
         self.bus.subscribe(self.writer.on_call_ended, ev.CallEnded)
         # Calls a previous run saw start but not end: the first resync accounts for them.
+        # What the journal kept of them (service, IVR steps, wait, answer time) carries on:
+        # a restart mid-call does not lose the journey (issue 11 finding 2).
         for call_id, info in self.journal.orphans():
             self.model.adopt(
                 call_id,
                 str(info.get("caller_number", "")),
                 str(info.get("caller_name", "")),
                 float(info.get("started_at") or clock()),
+                journey=info,
             )
         self.bus.subscribe(
-            self._journal_live, ev.CallStarted, ev.IvrEntered, ev.CallQueued, ev.CallTransferred
+            self._journal_live,
+            ev.CallStarted,
+            ev.IvrEntered,
+            ev.IvrStepTaken,
+            ev.CallQueued,
+            ev.AgentRinging,
+            ev.CallAnswered,
+            ev.CallTransferred,
         )
         # -- metrics (issue 8): a per-engine Prometheus registry fed from the bus.
         self.metrics = install_metrics(self)
@@ -99,6 +114,7 @@ class Engine:
         self.web_runner: Any = None
         self.web_port: int | None = None
         self.resyncs = 0
+        self.event_errors = 0
         self._group: asyncio.TaskGroup | None = None
         self._stack: contextlib.AsyncExitStack | None = None
 
@@ -123,6 +139,7 @@ class Engine:
             "caller_number": call.caller_number,
             "caller_name": call.caller_name,
             "started_at": call.started_at,
+            **journey(call),
         }
         # Marked at the start, and again once the caller id is known (Originate and many
         # trunks set it after the channel exists).
@@ -130,10 +147,15 @@ class Engine:
             self.journal.mark_live(call.call_id, info)
 
     def _on_ami_event(self, event: Any, now: float) -> None:
-        for domain_event in self.model.apply(event, now):
-            self.bus.publish(domain_event)
-        # After the model, so the call is known when (say) its virtual-hold key arrives.
-        self.router.on_ami_event(event, now)
+        try:
+            for domain_event in self.model.apply(event, now):
+                self.bus.publish(domain_event)
+            # After the model, so the call is known when (say) its virtual-hold key arrives.
+            self.router.on_ami_event(event, now)
+        except Exception:
+            # One odd event must not take the AMI session (and every call) down with it.
+            self.event_errors += 1
+            log.exception("AMI event not applied", extra={"event": event.name})
 
     async def _resync(self, session: AmiSession) -> None:
         """After every (re)connect: make the call model equal Asterisk's channels again."""

@@ -115,7 +115,9 @@ class SensitiveInputEnded(DomainEvent):
 class CallEnded(DomainEvent):
     """The telephony part is over: every channel of the call has hung up."""
 
-    reason: str  # completed, abandoned, ivr_hangup, no_agent, lost_during_disconnect
+    # completed, abandoned, ivr_hangup, no_agent, lost_during_disconnect, callback,
+    # pbx_restart (Asterisk shut down or restarted under the call)
+    reason: str
     cause: str = ""
     answered_by: str | None = None
     timeline: tuple[tuple[str, float], ...] = ()

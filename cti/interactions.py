@@ -55,6 +55,7 @@ class InteractionWriter:
         self.written = 0
         self.duplicates = 0
         self.failures = 0
+        self.errors = 0
         self._idle = asyncio.Event()
         self._idle.set()
         for rid, rec in journal.pending():
@@ -74,27 +75,36 @@ class InteractionWriter:
     async def run(self) -> None:
         while True:
             rid, record = await self._queue.get()
-            await asyncio.to_thread(self._journal.sync)  # durable before the database sees it
-            delays = self._backoff_factory()
-            while True:
-                try:
-                    new = await asyncio.to_thread(self._sink.record, record)
-                    break
-                except Exception as exc:  # the database is away: keep the record, retry
-                    self.failures += 1
-                    delay = next(delays)
-                    log.warning(
-                        "interaction write failed; will retry",
-                        extra={"call_id": rid, "error": repr(exc), "retry_in": round(delay, 2)},
-                    )
-                    await asyncio.sleep(delay)
-            if new:
-                self.written += 1
-            else:
-                self.duplicates += 1
-            self._journal.ack(rid)
+            try:
+                await self._write_one(rid, record)
+            except Exception:
+                # A step outside the database retry (the journal's disk, a bug): the record
+                # stays in the journal for the next start's replay; the writer goes on.
+                self.errors += 1
+                log.exception("interaction write step failed", extra={"call_id": rid})
             if self._queue.empty():
                 self._idle.set()
+
+    async def _write_one(self, rid: str, record: dict[str, Any]) -> None:
+        await asyncio.to_thread(self._journal.sync)  # durable before the database sees it
+        delays = self._backoff_factory()
+        while True:
+            try:
+                new = await asyncio.to_thread(self._sink.record, record)
+                break
+            except Exception as exc:  # the database is away: keep the record, retry
+                self.failures += 1
+                delay = next(delays)
+                log.warning(
+                    "interaction write failed; will retry",
+                    extra={"call_id": rid, "error": repr(exc), "retry_in": round(delay, 2)},
+                )
+                await asyncio.sleep(delay)
+        if new:
+            self.written += 1
+        else:
+            self.duplicates += 1
+        self._journal.ack(rid)
 
     async def drain(self, timeout: float) -> bool:
         """Wait until everything queued has landed; False if it did not in time."""

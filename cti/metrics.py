@@ -137,6 +137,20 @@ class _EngineCollector(Collector):
             "Bus subscribers that raised (delivery went on).",
             value=e.bus.handler_errors,
         )
+        errors = CounterMetricFamily(
+            "cti_task_errors",
+            "Steps of long-lived tasks that raised; logged, and the task went on.",
+            labels=["task"],
+        )
+        recorder = getattr(getattr(e, "recordings", None), "recorder", None)
+        for task, value in (
+            ("ami_events", e.event_errors),
+            ("routing", e.router.errors),
+            ("interaction_writer", e.writer.errors),
+            ("recorder", getattr(recorder, "errors", 0)),
+        ):
+            errors.add_metric([task], value)
+        yield errors
         if self.database_up is not None:
             yield GaugeMetricFamily(
                 "cti_database_up", "1 if SELECT 1 on the CRM database worked.", self.database_up

@@ -82,6 +82,7 @@ class ResyncMixin:
     _role_for_new_channel: Callable[[Call, str], str]
     _answered: Callable[[Call, str, str, float], list[ev.DomainEvent]]
     queue: Callable[..., list[ev.DomainEvent]]
+    agent_for: Callable[[Call | None, str], str]
 
     def begin_resync(self) -> None:
         """Called when CoreShowChannels is sent: from now until ``reconcile`` the model
@@ -145,7 +146,7 @@ class ResyncMixin:
                 row.name,
                 cid,
                 role,
-                agent_from_channel(row.name) if role == "agent" else "",
+                self.agent_for(call, agent_from_channel(row.name)) if role == "agent" else "",
             )
             self.channels[row.uniqueid].bridge = row.bridge
         for row in rows:

@@ -22,6 +22,10 @@ class AgentConfig:
     extension: str
     skills: dict[str, int] = field(default_factory=dict)
     languages: tuple[str, ...] = ("zh", "en")
+    # Asterisk dial string of this agent's phone(s): "PJSIP/1001", several devices
+    # "PJSIP/1001&PJSIP/1001-mobile", "Local/1001@home-office", a trunk
+    # "PJSIP/13800001111@trunk". Empty: the site's ``dialplan.agent_dial`` template.
+    dial: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +51,29 @@ WRAP_UP_MODES = ("agent", "timed")
 
 @dataclass(frozen=True, slots=True)
 class DialplanConfig:
-    hold_context: str = "hold"
-    connect_context: str = "connect"
-    agent_context: str = "agents"
-    agent_variable: str = "AGENT"
+    """Context and variable names of config/asterisk/extensions.conf (the defaults are
+    the shipped file's)."""
+
+    hold_context: str = "cti-hold"
+    connect_context: str = "cti-connect"
+    agent_context: str = "cti-agents"
+    agent_variable: str = "AGENT"  # the agent's extension, for the dialplan's logs
+    agent_dial_variable: str = "AGENT_DIAL"  # the full dial string cti-connect dials
+    agent_dial: str = "PJSIP/{extension}"  # for agents without their own ``dial``
+    outbound_context: str = "cti-outbound"  # click-to-call: dials ${EXTEN} out
+    callback_context: str = "cti-callback"  # virtual-hold callbacks: dials the customer
+
+
+def check_dial(text: str) -> str | None:
+    """Why a dial string cannot be used, or None. It goes into ``Dial(<it>,<timeout>)``
+    through a channel variable, so a comma or a line break would change the call."""
+    if not text.strip():
+        return "the dial string is empty"
+    if any(c in text for c in ",\r\n|;"):
+        return "a dial string may not hold , ; | or line breaks (use & between devices)"
+    if any("/" not in part for part in text.split("&")):
+        return "each device is TECH/resource, e.g. PJSIP/1001"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +98,26 @@ class Settings:
     services: tuple[ServiceConfig, ...] = ()
     agents: tuple[AgentConfig, ...] = ()
 
+    def agent_dial(self, extension: str) -> str:
+        """The dial string that rings the agent with this extension."""
+        for a in self.agents:
+            if a.extension == extension and a.dial:
+                return a.dial
+        return self.dialplan.agent_dial.format(extension=extension)
+
+    def agent_endpoints(self) -> dict[str, str]:
+        """Endpoint (as a channel name shows it) -> agent extension, for every device
+        an agent's dial string names; the call model knows their legs by it."""
+        out: dict[str, str] = {}
+        for a in self.agents:
+            for device in self.agent_dial(a.extension).split("&"):
+                tech, _, rest = device.partition("/")
+                if tech == "Local":
+                    out[rest.split("@", 1)[0]] = a.extension
+                elif "@" not in rest:  # PJSIP/1001: channels PJSIP/1001-<hex>
+                    out[rest] = a.extension
+        return out
+
 
 def _secret(item: Located, key: str) -> str:
     direct, env = item.get(key), item.get(f"{key}_env")
@@ -87,6 +130,15 @@ def _secret(item: Located, key: str) -> str:
             raise env.error(f"environment variable {name} is not set")
         return value
     return direct.str() if direct is not None else ""
+
+
+def _dial(item: Located | None) -> str:
+    if item is None:
+        return ""
+    problem = check_dial(item.str())
+    if problem is not None:
+        raise item.error(problem)
+    return item.str()
 
 
 def _skill_map(item: Located | None, known: set[str]) -> dict[str, int]:
@@ -233,7 +285,7 @@ def parse_settings(root: Located, base: Path) -> Settings:
     agents = []
     seen_ext: dict[str, Located] = {}
     for a in root.get("agents").list() if root.get("agents") else []:
-        a.keys_within({"id", "name", "extension", "skills", "languages"})
+        a.keys_within({"id", "name", "extension", "skills", "languages", "dial"})
         ext_item = a.req("extension")
         ext = ext_item.str()
         if ext in seen_ext:
@@ -247,13 +299,19 @@ def parse_settings(root: Located, base: Path) -> Settings:
                 extension=ext,
                 skills=_skill_map(a.get("skills"), known),
                 languages=tuple(x.str() for x in langs.list()) if langs else ("zh", "en"),
+                dial=_dial(a.get("dial")),
             )
         )
     dialplan = root.get("dialplan")
     dp = DialplanConfig()
     if dialplan is not None:
-        dialplan.keys_within({"hold_context", "connect_context", "agent_context", "agent_variable"})
+        dialplan.keys_within(set(DialplanConfig.__dataclass_fields__))
         dp = DialplanConfig(**{k: v.str() for k, v in dialplan.items()})
+        template = dialplan.get("agent_dial")
+        if template is not None:
+            if "{extension}" not in template.str():
+                raise template.error("agent_dial needs {extension}")
+            _dial(template)
 
     def path(key: str, default: str) -> str:
         item = root.get(key)

@@ -20,6 +20,7 @@ class VerifyReport:
     checked: int = 0
     missing: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)  # missing at the call's end, found now
 
     @property
     def ok(self) -> bool:
@@ -38,6 +39,16 @@ def verify_files(config: RecordingsConfig, registry: Registry) -> VerifyReport:
             continue
         if not path.is_file():
             report.missing.append(seg["name"])
+            continue
+        if seg["status"] == "missing":
+            # It was not there when the call ended (a shared spool that lagged, a mount
+            # that was down): now it is, so register it as the recorder would have.
+            facts = files.facts(path)
+            registry.update_segment(
+                seg["id"], status="stored", size=facts.size, sha256=facts.sha256,
+                duration=round(facts.info.duration, 3) if facts.info else 0.0,
+                format=facts.info.format if facts.info else "unknown")
+            report.recovered.append(seg["name"])
             continue
         size, digest = files.sha256_of(path)
         if size != seg["size"] or digest != seg["sha256"]:
@@ -87,6 +98,8 @@ def verify_main(site: Path, out: TextIO = sys.stdout) -> int:
         out.write(f"missing  {name}\n")
     for name in report.changed:
         out.write(f"changed  {name}\n")
+    for name in report.recovered:
+        out.write(f"found    {name} (was missing when the call ended; now registered)\n")
     out.write(f"{report.checked} file(s) checked: {len(report.missing)} missing, "
               f"{len(report.changed)} changed\n")
     return 0 if report.ok else 1

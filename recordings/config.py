@@ -33,8 +33,14 @@ def default_scorecards() -> tuple[dict[str, Any], ...]:
 @dataclass(frozen=True, slots=True)
 class RecordingsConfig:
     directory: str = "var/recordings"
-    # "ami": the engine sends MixMonitor when an agent connects (one file per segment, named
-    # by the call id); "dialplan": the site's dialplan records <uniqueid>.wav and we register.
+    # Asterisk on another host: the spool as *Asterisk* sees it (MixMonitor's File: path),
+    # while ``directory`` is the same spool mounted on the engine's host (NFS, a shared
+    # volume). Empty: one host, the same path (deploy/README.md, "Recordings").
+    asterisk_directory: str = ""
+    # One recording owner: the engine. It sends MixMonitor when an agent connects (one file
+    # per segment, named by the call id, never reused); the shipped dialplan records nothing.
+    # "ami" is the only mode: a dialplan MixMonitor beside it left an empty second file,
+    # and the engine could not learn a dialplan file's name (issue 11 finding 7).
     mode: str = "ami"
     # MixMonitor r()/t() files for the caller's and the agent's side, besides the mix.
     split_legs: bool = False
@@ -67,13 +73,16 @@ class RecordingsConfig:
 def parse_config(raw: dict[str, Any], base: Path, directory: str) -> RecordingsConfig:
     known = {"mode", "split_legs", "models", "default_language", "service_languages",
              "transcribe", "transcribe_parallel", "retention", "retention_interval",
-             "scorecards", "directory"}
+             "scorecards", "directory", "asterisk_directory"}
     extra = set(raw) - known
     if extra:
         raise RecordingsConfigError(f"unknown key(s) in recordings config: {sorted(extra)}")
     mode = str(raw.get("mode", "ami"))
-    if mode not in ("ami", "dialplan"):
-        raise RecordingsConfigError("mode must be ami or dialplan")
+    if mode != "ami":
+        raise RecordingsConfigError(
+            "mode must be ami: the engine is the one recording owner (remove any MixMonitor "
+            "from your dialplan's connect context)"
+        )
     models = {
         str(k): str(v if Path(str(v)).is_absolute() else base / str(v))
         for k, v in (raw.get("models") or {}).items()
@@ -85,6 +94,7 @@ def parse_config(raw: dict[str, Any], base: Path, directory: str) -> RecordingsC
     )
     return RecordingsConfig(
         directory=str(raw.get("directory") or directory),
+        asterisk_directory=str(raw.get("asterisk_directory") or ""),
         mode=mode,
         split_legs=bool(raw.get("split_legs", False)),
         models=models,

@@ -26,7 +26,7 @@ from recordings.wavmath import snap_pauses
 
 log = logging.getLogger(__name__)
 
-WATCHED = (ev.CallAnswered, ev.CallEnded, ev.RecordingStarted, ev.CallTransferred,
+WATCHED = (ev.CallAnswered, ev.CallEnded, ev.CallTransferred,
            SensitiveInputStarted, SensitiveInputEnded)
 
 
@@ -41,6 +41,7 @@ class Recorder:
         self.config = config
         self._crm = crm  # crm.store.InteractionStore: the interaction gets our file names
         self.directory = Path(config.directory)
+        self.asterisk_directory = Path(config.asterisk_directory or config.directory)
         self.registry = registry
         self._model = model
         self._ami = ami
@@ -50,6 +51,7 @@ class Recorder:
         self._segment_ids: dict[tuple[str, int, str], int] = {}
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self.stored = 0
+        self.errors = 0  # steps that raised (logged; cti_task_errors)
 
     # ---- bus side (synchronous, no I/O) -----------------------------------------------
     def on_event(self, event: Any) -> None:
@@ -65,6 +67,7 @@ class Recorder:
             except Exception:
                 # One call's failure (a vanished file, a DB hiccup) must not stop the others'
                 # recordings; the segment stays "recording" and `verify` reports it.
+                self.errors += 1
                 log.exception("recording step failed", extra={"event": type(event).__name__})
             finally:
                 self._queue.task_done()
@@ -75,11 +78,7 @@ class Recorder:
 
     async def _handle(self, event: Any) -> None:
         if isinstance(event, ev.CallAnswered):
-            if self.config.mode == "ami":
-                await self._start_segment(event.call_id, event.agent, event.at)
-        elif isinstance(event, ev.RecordingStarted):
-            if self.config.mode == "dialplan":
-                await self._dialplan_segment(event)
+            await self._start_segment(event.call_id, event.agent, event.at)
         elif isinstance(event, ev.CallTransferred):
             if event.merged_call_id:
                 await self._merge(event.merged_call_id, event.call_id)
@@ -95,24 +94,31 @@ class Recorder:
         return self._calls.setdefault(call_id, CallRecording(call_id))
 
     async def _start_segment(self, call_id: str, agent: str, at: float) -> None:
-        channel = self._model.caller_channel(call_id)
+        channel = self._model.recording_channel(call_id)
         ami = self._ami()
         if channel is None or ami is None:
             log.warning("cannot record: no caller channel or AMI link",
                         extra={"call_id": call_id})
             return
         rec = self._call(call_id)
+        if not rec.adopted:
+            rec.adopted = True
+            if await self._adopt(call_id, rec, channel, at):
+                return  # an earlier engine's MixMonitor still records this channel
         seq = rec.next_seq()
         name = segment_name(call_id, seq)
+        # Asterisk writes where it sees the spool (asterisk_directory); we read the same
+        # files where they are mounted here (directory). One host: the same path.
+        where = self.asterisk_directory
         options = "b"
         if self.config.split_legs:
-            options += (f"r({self.directory / segment_name(call_id, seq, 'caller')})"
-                        f"t({self.directory / segment_name(call_id, seq, 'agent')})")
+            options += (f"r({where / segment_name(call_id, seq, 'caller')})"
+                        f"t({where / segment_name(call_id, seq, 'agent')})")
         # One MixMonitor per channel: stop whatever records it now (the previous agent's
-        # segment, or a dialplan MixMonitor), so a transfer does not record twice.
+        # segment), so a transfer does not record twice.
         await ami.send("StopMixMonitor", {"Channel": channel})
         reply = await ami.send("MixMonitor", {"Channel": channel, "File":
-                                              str(self.directory / name), "Options": options})
+                                              str(where / name), "Options": options})
         if not reply.ok:
             # Usually the caller hung up between the answer and our action ("No such
             # channel"): nothing to record, and the call's end comes next.
@@ -125,15 +131,38 @@ class Recorder:
         if seg.paused_since is not None:  # a pause asked before anyone was recording
             await self._mute(channel, True)
 
-    async def _dialplan_segment(self, event: ev.RecordingStarted) -> None:
-        rec = self._call(event.call_id)
-        name = f"{event.uniqueid}.wav"
-        if any(s.name == name for s in rec.segments):
-            return  # the same file again (a re-entered connect context overwrites it)
-        call = getattr(self._model, "calls", {}).get(event.call_id)
-        agent = getattr(call, "answered_by", None) or ""
-        seg = rec.start(name, event.channel, agent, event.at)
-        await self._register(event.call_id, seg, event.at)
+    async def _adopt(self, call_id: str, rec: CallRecording, channel: str, at: float) -> bool:
+        """Segments an earlier engine registered for this call (it died mid-call): their
+        numbers are taken, and one still recording is finished by us. True when it
+        records the caller's channel now: it simply goes on (one complete file)."""
+        rows = await asyncio.to_thread(self.registry.segments, call_id)
+        live: Segment | None = None
+        for row in rows:
+            leg, seq = row["leg"], int(row["seq"])
+            if row["status"] == "recording":
+                self._segment_ids[(call_id, seq, leg)] = int(row["id"])
+            if leg != "mix":
+                continue
+            seg = Segment(seq, row["name"], row["channel"] or "", row["agent"] or "",
+                          float(row["started_at"] or at))
+            seg.pauses = list(row.get("pauses") or [])
+            if row["status"] == "recording":
+                live = seg
+            else:
+                seg.ended_at = float(row.get("ended_at") or seg.started_at)
+            rec.segments.append(seg)
+        rec.segments.sort(key=lambda s: s.seq)
+        for seg in rec.segments:
+            if seg is not live and seg.ended_at is None:
+                seg.ended_at = at
+        if live is None:
+            return False
+        if live.channel == channel:
+            rec.segments.remove(live)
+            rec.segments.append(live)  # the current one
+            return True
+        live.ended_at = at
+        return False
 
     async def _register(self, call_id: str, seg: Segment, at: float) -> None:
         call = getattr(self._model, "calls", {}).get(call_id)
@@ -200,7 +229,12 @@ class Recorder:
     # ---- end of call ------------------------------------------------------------------
     async def _finish(self, event: ev.CallEnded) -> None:
         rec = self._calls.pop(event.call_id, None)
-        if rec is None or not rec.segments:
+        if rec is None:
+            # Not answered while this engine ran: an earlier engine may have started a
+            # recording that nobody finished (it died, the call ended meanwhile).
+            rec = CallRecording(event.call_id)
+            await self._adopt(event.call_id, rec, "", event.at)
+        if not rec.segments:
             return
         rec.end(self._clock())
         total = 0.0
@@ -239,6 +273,15 @@ class Recorder:
                 break
             await asyncio.sleep(self.config.finalize_delay)
         if not await asyncio.to_thread(path.is_file):
+            # Asterisk on another host: the file is written there; this host must see the
+            # same spool (recordings.yaml directory / asterisk_directory). `cti recordings
+            # verify` re-checks later; the segment stays listed as missing until then.
+            log.error(
+                "recording file not found after the call; marked missing",
+                extra={"call_id": seg.name.rsplit("-", 1)[0], "engine_path": str(path),
+                       "asterisk_path": str(self.asterisk_directory / path.name),
+                       "waited_s": round(self.config.finalize_retries
+                                         * self.config.finalize_delay, 1)})
             await asyncio.to_thread(self.registry.update_segment, segment_id, status="missing",
                                     ended_at=seg.ended_at, pauses=seg.pauses)
             return 0.0

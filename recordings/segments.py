@@ -41,6 +41,7 @@ class CallRecording:
     # Pause asked while nothing was recording (e.g. the IVR collecting a card number before
     # an agent joined): the next segment starts muted.
     pending_pause: str = ""
+    adopted: bool = False  # the registry's segments of an earlier engine were read
 
     @property
     def current(self) -> Segment | None:
@@ -55,14 +56,16 @@ class CallRecording:
     def start(self, name: str, channel: str, agent: str, at: float) -> Segment:
         """A new segment; the running one (if any) ends now (a transfer's hand-over)."""
         self.end(at)
-        seg = Segment(len(self.segments) + 1, name, channel, agent, at)
+        seg = Segment(self.next_seq(), name, channel, agent, at)
         self.segments.append(seg)
         if self.pending_pause:
             seg.paused_since, seg.pause_reason = at, self.pending_pause
         return seg
 
     def next_seq(self) -> int:
-        return len(self.segments) + 1
+        """Never a number used before for this call, also by an engine that ran earlier
+        (its segments are adopted from the registry first), so no file is overwritten."""
+        return max((s.seq for s in self.segments), default=0) + 1
 
     def end(self, at: float) -> None:
         seg = self.current

@@ -49,7 +49,7 @@ async def transcribe_backlog(config: RecordingsConfig, registry: Registry, cache
         try:
             path = resolve(Path(config.directory), row["name"])
         except UnsafeName:
-            log.error("unsafe recording name in the registry", extra={"name": row["name"]})
+            log.error("unsafe recording name in the registry", extra={"recording": row["name"]})
             return
         model = await cache.get(directory)
         try:

@@ -27,7 +27,7 @@ from routing import config as rcfg
 from routing import members
 from routing.model import AgentState, Offer, RoutingError
 from routing.router import Router
-from routing.virtualhold import key_requests_callback, originate_fields
+from routing.virtualhold import callback_for, key_requests_callback, originate_fields
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,9 @@ class RoutingExecutor:
         self.on_callback_offer: Callable[[str], None] | None = None
         self._member_actions: list[members.Action] = []  # app_queue mirror, sent by run()
         self.member_errors: list[str] = []
+        # Steps that raised (a bug, an odd reply): logged, counted (cti_task_errors), and
+        # the task goes on; one call's failure must not stop routing for every call.
+        self.errors = 0
         bus.subscribe(
             self._on_event,
             ev.CallQueued,
@@ -258,6 +261,24 @@ class RoutingExecutor:
     async def run(self) -> None:
         while True:
             self._wake.clear()
+            try:
+                await self._step()
+            except Exception:
+                self.errors += 1
+                log.exception("routing step failed; routing goes on")
+                await asyncio.sleep(0.05)  # a step failing for good must not spin
+                continue
+            deadline = self.router.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - self._clock())
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    async def _step(self) -> None:
+        """Decide and carry out, until a decision has no offers left."""
+        while True:
             now = self._clock()
             d = self.router.decide(now)
             self._wrap_ups_done(d.wrap_ups_done, now)
@@ -271,21 +292,29 @@ class RoutingExecutor:
             for call_id in d.callback_offers:
                 if self.on_callback_offer is not None:
                     self.on_callback_offer(call_id)
-            if d.offers or self._member_actions:
-                async with asyncio.TaskGroup() as tg:
-                    for offer in d.offers:
-                        tg.create_task(self._perform(offer))
-                    if self._member_actions:
-                        actions, self._member_actions = self._member_actions, []
-                        tg.create_task(self._send_members(actions))
-                continue  # outcomes of the offers may already allow more
-            deadline = self.router.next_deadline()
-            timeout = None if deadline is None else max(0.0, deadline - self._clock())
-            try:
-                async with asyncio.timeout(timeout):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+            if not (d.offers or self._member_actions):
+                return
+            async with asyncio.TaskGroup() as tg:
+                for offer in d.offers:
+                    tg.create_task(self._perform_guarded(offer))
+                if self._member_actions:
+                    actions, self._member_actions = self._member_actions, []
+                    tg.create_task(self._send_members(actions))
+            # outcomes of the offers may already allow more: decide again
+
+    async def _perform_guarded(self, offer: Offer) -> None:
+        """One offer's failure is that offer's: the agent is freed, the call waits again,
+        and the other offers of the same decision (and the task) go on."""
+        try:
+            await self._perform(offer)
+        except Exception:
+            self.errors += 1
+            log.exception(
+                "offer failed unexpectedly; agent freed",
+                extra={"call_id": offer.call_id, "agent": offer.agent_id},
+            )
+            self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
+            self._wake.set()
 
     def _check_ringing(self, agent_id: str, call_id: str, now: float) -> None:
         """Watchdog: an agent rings longer than any dial timeout. If the call model (kept
@@ -313,15 +342,27 @@ class RoutingExecutor:
             )
             return
         setvar = {"Channel": channel, "Variable": dp.agent_variable, "Value": offer.extension}
+        # The whole dial string (several devices, a Local channel, a trunk): the shipped
+        # cti-connect dials ${AGENT_DIAL}, so no technology is hard-coded in the dialplan.
+        set_dial = {
+            "Channel": channel,
+            "Variable": dp.agent_dial_variable,
+            "Value": self.settings.agent_dial(offer.extension),
+        }
         redirect = {
             "Channel": channel,
             "Context": dp.connect_context,
             "Exten": "s",
             "Priority": "1",
         }
-        # gather starts both in order, so both actions are on the wire before either reply.
+        # Legs to a trunk or a Local channel do not name the agent: the model is told.
+        self.model.offering(offer.call_id, offer.extension)
+        # gather starts them in order, so all are on the wire before the first reply.
         replies = await asyncio.gather(
-            ami.send("Setvar", setvar), ami.send("Redirect", redirect), return_exceptions=True
+            ami.send("Setvar", setvar),
+            ami.send("Setvar", set_dial),
+            ami.send("Redirect", redirect),
+            return_exceptions=True,
         )
         for reply in replies:
             if isinstance(reply, BaseException) and not isinstance(reply, AmiError):
@@ -334,13 +375,12 @@ class RoutingExecutor:
             self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
             self._wake.set()
             return
-        set_reply, redirect_reply = replies
-        result = redirect_reply if set_reply.ok else set_reply
+        result = next((r for r in replies if not r.ok), replies[-1])
         if not result.ok:
             # The caller is gone (No such channel) or Asterisk refused: free the agent.
             log.info(
                 "redirect refused",
-                extra={"call_id": offer.call_id, "message": result.response.message},
+                extra={"call_id": offer.call_id, "reply": result.response.message},
             )
             self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=True)
             self._wake.set()
@@ -354,7 +394,13 @@ class RoutingExecutor:
             self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
             return
         try:
-            result = await ami.send("Originate", originate_fields(offer, cb, dp.agent_variable))
+            fields = originate_fields(
+                offer,
+                callback_for(cb, dp),
+                dp.agent_variable,
+                (dp.agent_dial_variable, self.settings.agent_dial(offer.extension)),
+            )
+            result = await ami.send("Originate", fields)
         except AmiError as exc:
             log.warning(
                 "callback originate failed", extra={"call_id": offer.call_id, "error": str(exc)}

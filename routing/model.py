@@ -107,6 +107,9 @@ class WaitingCall:
     offered_to: str | None = None  # agent id while reserved/ringing
     callback_offered: bool = False
     caller_priority: int = 0  # the IVR/CRM part of ``priority`` (kept across a reload)
+    # Its dial was cancelled (DialEnd CANCEL): the caller is most likely hanging up, so it
+    # is offered to nobody until it ends or a short grace runs out.
+    parked: bool = False
 
     @property
     def group(self) -> tuple[str, int, str, tuple[str, ...]]:

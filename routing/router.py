@@ -36,6 +36,10 @@ from routing.model import (
 from routing.reconfigure import ReconfigureMixin
 
 RING_CODES_REFUSED = frozenset({"NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION"})
+# A cancelled dial means the caller's channel left Dial(): on a real Asterisk the caller's
+# Hangup follows 0-0.8 ms later, often in another TCP read. The call is parked this long
+# before it may be offered again (only if no hang-up came: a redirect by someone else).
+CANCEL_GRACE = 2.0
 
 
 @dataclass(slots=True)
@@ -120,6 +124,8 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
     ) -> WaitingCall:
         """A call waits for an agent. A call already known keeps its original wait."""
         known = self.calls.get(call_id)
+        if known is not None and known.parked:
+            self._unpark(call_id)  # queued again (a redirect to hold): offerable at once
         if known is not None:
             if known.offered_to is None and known.service == service:
                 return known
@@ -173,7 +179,7 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
             self._group(call)
 
     def waiting(self) -> list[WaitingCall]:
-        return [c for c in self.calls.values() if c.offered_to is None]
+        return [c for c in self.calls.values() if c.offered_to is None and not c.parked]
 
     def ringing(self, extension: str, call_id: str, now: float) -> None:
         """Asterisk rings an agent for a call (ours, a callback, or app_queue's)."""
@@ -206,6 +212,9 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
         self.calls[new_id] = call
 
     def answered(self, extension: str, call_id: str, now: float) -> None:
+        held = self.agent_by_extension(extension)
+        if held is not None and held.state == AgentState.ON_CALL and held.call_id == call_id:
+            return  # told twice (a click-to-call: the desk, then Asterisk): counted once
         call = self.calls.pop(call_id, None)
         if call is not None:
             if call.offered_to is None:
@@ -232,6 +241,10 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
             return
         if agent.state not in (AgentState.RESERVED, AgentState.RINGING):
             return
+        if status == "CANCEL":
+            self._park(call_id, now)
+            self._free(agent, now)
+            return
         if status in RING_CODES_REFUSED:
             until = now + self.refuse_cooldown
             agent.refused[call_id] = until
@@ -239,6 +252,19 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
             self._timer(until, "refusal", f"{agent.id}\0{call_id}")
         self._requeue(call_id)
         self._free(agent, now)
+
+    def _park(self, call_id: str, now: float) -> None:
+        call = self.calls.get(call_id)
+        if call is not None and call.offered_to is not None:
+            call.offered_to = None
+            call.parked = True
+            self._timer(now + CANCEL_GRACE, "unpark", call_id)
+
+    def _unpark(self, call_id: str) -> None:
+        call = self.calls.get(call_id)
+        if call is not None and call.parked:
+            call.parked = False
+            self._group(call)
 
     def offer_failed(self, agent_id: str, call_id: str, now: float, *, gone: bool) -> None:
         """The offer could not be carried out (the redirect failed or the caller left)."""
@@ -406,6 +432,8 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
             at, _, kind, key = heapq.heappop(timers)
             if kind == "escalate":
                 self._escalate(at, key, now, out)
+            elif kind == "unpark":
+                self._unpark(key)
             elif kind == "refusal":
                 aid, cid = key.split("\0")
                 agent = self.agents.get(aid)

@@ -9,12 +9,14 @@ executor sends them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from routing.config import CallbackConfig
 from routing.model import Offer
 
 if TYPE_CHECKING:
+    from cti.settings import DialplanConfig
     from routing.executor import RoutingExecutor
 
 
@@ -38,8 +40,22 @@ def key_requests_callback(ex: RoutingExecutor, event: Any) -> str | None:
     return call.call_id
 
 
-def originate_fields(offer: Offer, cb: CallbackConfig, agent_variable: str) -> dict[str, str]:
+def callback_for(cb: CallbackConfig, dp: DialplanConfig) -> CallbackConfig:
+    """Without a ``callback:`` section in routing.yaml the site's dialplan names decide."""
+    if cb != CallbackConfig():
+        return cb
+    return replace(
+        cb, channel=f"Local/{{number}}@{dp.callback_context}", context=dp.connect_context
+    )
+
+
+def originate_fields(
+    offer: Offer, cb: CallbackConfig, agent_variable: str, dial: tuple[str, str] | None = None
+) -> dict[str, str]:
     number = offer.callback or ""
+    variables = f"{agent_variable}={offer.extension},CTI_CALLBACK={offer.call_id}"
+    if dial is not None:
+        variables += f",{dial[0]}={dial[1]}"
     return {
         "Channel": cb.channel.format(number=number),
         "Context": cb.context,
@@ -49,5 +65,5 @@ def originate_fields(offer: Offer, cb: CallbackConfig, agent_variable: str) -> d
         "Timeout": str(int(cb.timeout * 1000)),
         "Async": "true",
         # CTI_CALLBACK ties the new call to the one whose place it kept.
-        "Variable": f"{agent_variable}={offer.extension},CTI_CALLBACK={offer.call_id}",
+        "Variable": variables,
     }

@@ -20,6 +20,19 @@ if [ "$mode" = test ]; then
   # the CJK fonts make Chinese pages render (and screenshot) as users see them.
   want_cmd chromium chromium
   [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need_debs+=(fonts-noto-cjk)
+  # A real Asterisk 22, built from ../shared/asterisk by scripts/build_asterisk.sh, and SIPp
+  # phones: the packages that build needs (wget: configure insists on it for the bundled
+  # pjproject, though nothing is downloaded), libsrtp2-dev for WebRTC media.
+  want_cmd sipp sip-tester
+  want_cmd gcc build-essential
+  want_cmd pkg-config pkg-config
+  want_cmd bzip2 bzip2
+  want_cmd patch patch
+  want_cmd wget wget
+  for dev in libjansson-dev libxml2-dev libsqlite3-dev uuid-dev libedit-dev libssl-dev \
+    libncurses-dev libsrtp2-dev; do
+    dpkg-query -W -f='${Status}' "$dev" 2>/dev/null | grep -q "ok installed" || need_debs+=("$dev")
+  done
 fi
 
 if [ ${#need_debs[@]} -gt 0 ]; then
@@ -46,4 +59,9 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q -e .
   fi
   touch "$stamp"
+fi
+
+if [ "$mode" = test ]; then
+  # Once per source/recipe (about 3 minutes on 2 cores), then reused from the cache.
+  scripts/build_asterisk.sh >/dev/null
 fi

@@ -16,6 +16,7 @@ ENGINE_EVENTS: frozenset[str] = frozenset(
         "Rename",
         "NewCallerid",  # Originate and many trunks set the caller id after Newchannel
         "Hangup",
+        "SoftHangupRequest",  # Cause 4: Asterisk shutting down cuts the call
         "DialBegin",
         "DialEnd",
         "BridgeEnter",

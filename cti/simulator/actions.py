@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -24,11 +25,14 @@ OPEN_ACTIONS = {"login", "challenge", "logoff"}
 class ActionHandler:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
+        self.counts: Counter[str] = Counter()  # actions received, by lower-case name
+        self.refused: Counter[str] = Counter()  # of those, answered with an error
 
     async def handle(self, session: AmiSession, action: Action) -> bool:
         """Answer one action; False closes the connection."""
         name = _one(action, "Action")
         low = name.lower()
+        self.counts[low] += 1
         aid: Pairs = [("ActionID", _one(action, "ActionID"))] if "ActionID" in action else []
         if session.user is None and low not in OPEN_ACTIONS:
             session.send([("Response", "Error"), *aid, ("Message", "Permission denied")])
@@ -82,8 +86,8 @@ class ActionHandler:
     def ok(session: AmiSession, aid: Pairs, *extra: tuple[str, str]) -> None:
         session.send([("Response", "Success"), *aid, *extra])
 
-    @staticmethod
-    def error(session: AmiSession, aid: Pairs, message: str) -> None:
+    def error(self, session: AmiSession, aid: Pairs, message: str) -> None:
+        self.refused[message.split(":")[0]] += 1
         session.send([("Response", "Error"), *aid, ("Message", message)])
 
     # -- simple ------------------------------------------------------------------------
@@ -256,7 +260,8 @@ class ActionHandler:
     def do_redirect(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         name, ch = self._chan(a)
         leg = self.sim.dialplan.legs.get(name) if ch is not None else None
-        if ch is None or leg is None:
+        if ch is None or leg is None or ch.hangup_requested.is_set():
+            # A channel being hung up is gone for Redirect, as on Asterisk.
             return self.error(s, aid, f"Channel does not exist: {name}")
         self.ok(s, aid, ("Message", "Redirect successful"))
         self.sim.dialplan.redirect(

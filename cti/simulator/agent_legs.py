@@ -20,6 +20,7 @@ from cti.simulator.recorder import MixMonitor
 class AgentLegs(HangupPaths):
     # Set by Dialplan.__init__.
     agents: dict[str, AgentPhone]
+    cancel_gap: float = 0.0005  # real seconds between DialEnd CANCEL and the hang-up
 
     def start_mixmonitor(self, c2: Channel, path: Path) -> None:
         if c2.mixmonitor is not None:
@@ -84,6 +85,10 @@ class AgentLegs(HangupPaths):
         pbx.emit(ev.dial_event("DialEnd", c2, a1, [("DialStatus", status)]))
         if status == "NOANSWER":
             pbx.emit(ev.dial_event("DialEnd", c2, a1, [("DialStatus", "CANCEL")]))
+        elif self.cancel_gap > 0:
+            # Asterisk writes the caller's hang-up 0-0.8 ms after DialEnd CANCEL, often in
+            # a separate TCP read (issue 11): the engine must not act on the CANCEL alone.
+            await asyncio.sleep(self.cancel_gap)
         pbx.hangup_request(a2, 0)
         pbx.hangup(a1, 0)
         pbx.soft_hangup(a2, 0)

@@ -233,6 +233,8 @@ class Pbx:
     def bridge_enter(self, bridge: Bridge, ch: Channel) -> None:
         bridge.members.append(ch)
         ch.bridge = bridge
+        if ch.mixmonitor is not None:  # option b: a recording runs only while bridged
+            ch.mixmonitor.bridged(True)
         self.emit(
             ev.head("BridgeEnter")
             + ev.bridge_block(bridge.uid, len(bridge.members))
@@ -245,6 +247,8 @@ class Pbx:
             return
         bridge.members.remove(ch)
         ch.bridge = None
+        if ch.mixmonitor is not None:
+            ch.mixmonitor.bridged(False)
         self.emit(
             ev.head("BridgeLeave")
             + ev.bridge_block(bridge.uid, len(bridge.members))

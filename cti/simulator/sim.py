@@ -53,6 +53,9 @@ class SimConfig:
     # Local/<number>@customers; the customer answers as above and talks this long.
     outbound_context: str = "outbound"
     customer_talk_time: float = 30.0
+    # Real seconds between DialEnd CANCEL and the caller's hang-up when a caller hangs up
+    # while an agent rings (Asterisk: 0-0.8 ms, often separate reads).
+    cancel_hangup_gap: float = 0.0005
 
 
 class Simulator:
@@ -75,6 +78,7 @@ class Simulator:
             agi_runner=self._agi,
             noanswer_to_hold=cfg.noanswer_to_hold,
         )
+        self.dialplan.cancel_gap = cfg.cancel_hangup_gap
         self.queues = QueueEngine(self.dialplan, cfg.queues)
         self.dialplan.queues = self.queues
         self.server = AmiServer(

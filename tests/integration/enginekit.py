@@ -68,7 +68,12 @@ def settings_for(
         recordings_dir=str(tmp / "recordings"),
         wrap_up_seconds=wrap_up,
         dialplan=DialplanConfig(
-            hold_context="hold", connect_context="connect", agent_context="agents"
+            hold_context="hold",
+            connect_context="connect",
+            agent_context="agents",
+            agent_dial="Local/{extension}@agents",
+            outbound_context="outbound",
+            callback_context="callback",
         ),
         skills=("billing", "repair", "installation", "complaint", "english"),
         services=DEMO_SERVICES,
