@@ -112,6 +112,8 @@ class Asterisk:
         extra_dialplan: str = "",
         extra_queues: str = "",
         manager_bind_override: bool = True,
+        extra_pjsip: str = "",
+        extra_rtp: str = "",
     ) -> None:
         self.prefix = asterisk_prefix()
         self.manager_bind_override = manager_bind_override
@@ -119,6 +121,9 @@ class Asterisk:
         self.agi_port = agi_port
         self.ami_port = free_port()
         self.sip_port = free_port(socket.SOCK_DGRAM)
+        self.http_port = free_port()  # http.conf: the browser phones' WebSocket (/ws)
+        self.extra_pjsip = extra_pjsip
+        self.extra_rtp = extra_rtp
         self.rtp_start = 20000 + (self.sip_port % 20) * 1000
         self.extra_dialplan = extra_dialplan
         self.extra_queues = extra_queues
@@ -176,7 +181,9 @@ astctl = asterisk.ctl
                 )
             },
             "cel.conf": "[general]\nenable = no\n",
-            "http.conf": "[general]\nenabled = no\n",
+            "http.conf": self._wrap(
+                "http.conf", f"[general](+)\nbindaddr = 127.0.0.1\nbindport = {self.http_port}\n"
+            ),
             "indications.conf": "[general]\ncountry = cn\n\n[cn]\ndescription = China\n"
             "ringcadence = 1000,4000\nring = 450/1000,0/4000\nbusy = 450/350,0/350\n",
             "manager.conf": self._wrap(
@@ -212,11 +219,13 @@ bind = 127.0.0.1:{self.sip_port}
                     f"[{ext}](+)\nmedia_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n"
                     for ext in [*AGENT_PASSWORDS, "trunk"]
                 )
-                + f'\n#include "{HERE / "parties_pjsip.conf"}"\n',
+                + f'\n#include "{HERE / "parties_pjsip.conf"}"\n'
+                + self.extra_pjsip,
             ),
             "rtp.conf": self._wrap(
                 "rtp.conf",
-                f"[general](+)\nrtpstart = {self.rtp_start}\nrtpend = {self.rtp_start + 998}\n",
+                f"[general](+)\nrtpstart = {self.rtp_start}\nrtpend = {self.rtp_start + 998}\n"
+                + self.extra_rtp,
             ),
             "musiconhold.conf": self._wrap("musiconhold.conf", ""),
             "queues.conf": self._wrap("queues.conf", self.extra_queues),
