@@ -89,7 +89,8 @@
   function pollStats() {
     var s = session;
     if (!s || !s.connection) { return; }
-    s.connection.getStats().then(function (report) {
+    var pc = s.connection;
+    pc.getStats().then(function (report) {
       var lost = 0, got = 0, jitter = null, rtt = null;
       report.forEach(function (r) {
         if (r.type === "inbound-rtp" && r.kind === "audio") {
@@ -128,11 +129,7 @@
       mark("confirmed");
       setStatus("talking");
       fillDevices();
-      clearInterval(statsTimer);
-      pub.firstRtp = null;
-      statsTimer = setInterval(pollStats, 20);
-      // Fast polling only until media arrives (the latency bench), then every 2 s.
-      setTimeout(function () { clearInterval(statsTimer); statsTimer = setInterval(pollStats, 2000); }, 3000);
+      if (!statsTimer) { watchMedia(); }
     });
     s.on("hold", function () { held = true; mark("hold"); setStatus("on_hold"); });
     s.on("unhold", function () { held = false; mark("unhold"); setStatus("talking"); });
@@ -151,9 +148,20 @@
     s.on("ended", end);
     s.on("failed", function (ev) { if (ev && ev.cause !== "Canceled") { toast(P.ph_failed + ": " + ev.cause, true); } end(ev); });
   }
+  // The first packets are watched closely (the quality line shows media at once, and
+  // the latency bench reads firstRtp), then every 2 s.
+  function watchMedia() {
+    clearInterval(statsTimer);
+    pub.firstRtp = null;
+    var timer = statsTimer = setInterval(pollStats, 10);
+    setTimeout(function () {
+      if (statsTimer === timer) { clearInterval(timer); statsTimer = setInterval(pollStats, 2000); }
+    }, 4000);
+  }
   function answer() {
     if (!session || session.direction !== "incoming" || session.isEstablished()) { return; }
     mark("answer_click");
+    watchMedia();
     session.answer({mediaConstraints: micConstraints(), pcConfig: {iceServers: []}});
   }
   function onNewSession(ev) {
@@ -203,8 +211,10 @@
   $("ph-blind").addEventListener("click", function () {
     var uri = target();
     if (!session || !uri) { return; }
-    session.refer(uri, {eventHandlers: {
-      accepted: function () { mark("transferred"); },
+    var s = session;
+    // The target answered the transfer (NOTIFY 200): our leg is done, hang it up.
+    s.refer(uri, {eventHandlers: {
+      accepted: function () { mark("transferred"); if (!s.isEnded()) { s.terminate(); } },
       failed: function () { toast(P.ph_failed, true); }
     }});
   });
@@ -222,8 +232,12 @@
   });
   $("ph-complete").addEventListener("click", function () {
     if (!session || !consult) { return; }
-    session.refer(consult.remote_identity.uri, {replaces: consult, eventHandlers: {
-      accepted: function () { mark("transferred"); }
+    var s = session, c = consult;
+    s.refer(c.remote_identity.uri, {replaces: c, eventHandlers: {
+      accepted: function () {
+        mark("transferred");
+        [c, s].forEach(function (x) { if (!x.isEnded()) { x.terminate(); } });
+      }
     }});
   });
 

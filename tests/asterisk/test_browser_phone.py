@@ -4,6 +4,8 @@ controlled from the desk."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 from cti import events as ev
@@ -66,5 +68,86 @@ async def test_browser_agent_answers_a_caller_from_the_ivr(tmp_path: Path) -> No
                 assert 2.5 <= row.hold_seconds <= 5.0, row.hold_seconds
                 assert_both_parties_recorded(r, row)
                 await agents_settle(r, {"a1001": "ready"})
+        finally:
+            caller.stop()
+
+
+async def test_blind_transfer_between_browser_agents(tmp_path: Path) -> None:
+    """1001 answers in the browser and blind-transfers (REFER) to 1002, whose browser phone
+    rings and answers by itself (auto-answer): one interaction with both agents."""
+    async with phone_rig(
+        tmp_path, agents_on=("a1001", "a1002"), browser_agents=("1001", "1002")
+    ) as r:
+        caller = Caller(tmp_path, keys="1", hold_ms=60000)
+        try:
+            async with chromium_for_phones(tmp_path) as browser:
+                first = await open_desk(browser, r, "a1001")
+                second = await open_desk(browser, r, "a1002")
+                await registered(r, "1001-web")
+                await registered(r, "1002-web")
+                r.engine.router.command("a1002", "not_ready", "meeting")  # billing goes to 1001
+                await second.page.check("#ph-auto")
+                caller.dial(r.pbx)
+                await first.wait_event("ringing", timeout=40)
+                await first.page.click("#ph-answer")
+                await first.wait_event("first_rtp", timeout=10)
+                r.engine.router.command("a1002", "ready")
+                await first.page.fill("#ph-xfer", "1002")
+                await first.page.click("#ph-blind")
+                await second.wait_event("ringing", timeout=20)
+                await second.wait_event("first_rtp", timeout=10)
+                await first.wait_event("ended", timeout=20)  # the transferor's leg is gone
+                assert r.obs.named("BlindTransfer"), "Asterisk saw no blind transfer"
+                await second.page.wait_for_timeout(2000)
+                await second.page.click("#ph-hangup")
+                await until(r.ended, 30, "the call to end")
+                assert len(r.ended()) == 1
+                end = r.ended()[0]
+                row = await r.wait_row(end.call_id)
+                assert row.agents_offered == ["1001", "1002"], row.agents_offered
+                assert row.agent_answered == "1002" and row.end_reason == "completed"
+                assert [t.kind for t in r.of(ev.CallTransferred, end.call_id)] == ["blind"]
+                await agents_settle(r, {"a1001": "ready", "a1002": "ready"})
+        finally:
+            caller.stop()
+
+
+async def test_closing_the_tab_takes_the_agent_out_of_routing(tmp_path: Path) -> None:
+    """The browser agent closes the desk: within 5 s they are not ready, "phone offline"
+    (Asterisk also loses the registration), and a caller for their skill is not offered
+    to them."""
+    async with phone_rig(tmp_path, agents_on=("a1001",), browser_agents=("1001",)) as r:
+        caller = Caller(tmp_path, keys="1", hold_ms=30000)
+        try:
+            async with chromium_for_phones(tmp_path) as browser:
+                desk = await open_desk(browser, r, "a1001", lang="zh")
+                await registered(r, "1001-web")
+                assert r.agent_state("a1001") == "ready"
+                closed = time.monotonic()
+                await desk.context.close()
+                await until(lambda: r.agent_state("a1001") == "not_ready", 5, "not ready")
+                took = time.monotonic() - closed
+                agent = r.engine.router.router.agents["a1001"]
+                assert agent.reason == "phone_offline", agent.reason
+                assert took < 5, took
+                # Asterisk saw the phone go (the tab unregistered as it closed).
+                await until(
+                    lambda: any(
+                        e.get("AOR") == "1001-web" and e.get("ContactStatus") == "Removed"
+                        for e in r.obs.named("ContactStatus")
+                    ),
+                    5,
+                    "ContactStatus Removed for 1001-web",
+                )
+                caller.dial(r.pbx)
+                await until(lambda: r.of(ev.CallQueued), 30, "the caller to wait for billing")
+                await asyncio.sleep(6)  # a routing pass would offer within milliseconds
+                assert not r.of(ev.AgentRinging), r.of(ev.AgentRinging)
+                assert not [e for e in r.obs.named("DialBegin")], "Asterisk dialled someone"
+                assert r.agent_state("a1001") == "not_ready"
+            # The label the desk shows for the reason, in both languages.
+            from agent_desktop.texts import NOT_READY_REASONS
+
+            assert NOT_READY_REASONS["phone_offline"] == ("话机离线", "Phone offline")
         finally:
             caller.stop()
