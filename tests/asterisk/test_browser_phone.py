@@ -5,13 +5,20 @@ controlled from the desk."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import os
 import time
 from pathlib import Path
+from typing import Any
 
+from agent_desktop.views import STATIC_FILES
 from cti import events as ev
+from cti import phones
 from tests.asterisk.browserphone import chromium_for_phones, open_desk, phone_rig, registered
 from tests.asterisk.phones import Caller
 from tests.asterisk.rig import agents_settle, assert_both_parties_recorded, until
+from tests.integration.desktop.kit import client, login
 
 
 async def test_browser_agent_answers_a_caller_from_the_ivr(tmp_path: Path) -> None:
@@ -151,3 +158,92 @@ async def test_closing_the_tab_takes_the_agent_out_of_routing(tmp_path: Path) ->
             assert NOT_READY_REASONS["phone_offline"] == ("话机离线", "Phone offline")
         finally:
             caller.stop()
+
+
+async def test_phone_credentials_stay_with_their_agent(tmp_path: Path, caplog: Any) -> None:
+    """The SIP secrets are in no page, script or log (Asterisk's or the engine's, at debug
+    level), and only the agent's own desk can fetch its own: not another agent, not a
+    supervisor, not a script on another origin's form, not a cached copy."""
+    caplog.set_level(logging.DEBUG)
+    async with phone_rig(
+        tmp_path, agents_on=("a1001", "a1002"), browser_agents=("1001", "1002")
+    ) as r:
+        secrets = phones.load(r.engine.settings.phone.secrets_path)
+        words = [c.secret for c in secrets.values()]
+        assert len(words) == 5 and all(len(w) >= 40 for w in words)
+        mode = os.stat(r.engine.settings.phone.secrets_path).st_mode & 0o777
+        assert mode == 0o600, oct(mode)
+        include = (r.pbx.etc / "pjsip_webrtc_agents.conf").read_text(encoding="utf-8")
+        assert "md5_cred" in include and not any(w in include for w in words)
+        served: list[str] = []
+        async with chromium_for_phones(tmp_path) as browser:
+            desk = await open_desk(browser, r, "a1001")
+            await registered(r, "1001-web")
+            served.append(await desk.page.content())  # the live DOM, after the phone started
+            storage = await desk.page.evaluate(
+                "JSON.stringify([{...localStorage}, {...sessionStorage}])"
+            )
+            served.append(storage)
+            assert "password" not in json.dumps(await desk.phone())
+            # The browser fetched its secret with no-store: the HTTP cache keeps no copy.
+            async with client() as a, client() as b, client() as boss, client() as anon:
+                r.add_user("a1002")
+                r.add_user("boss", role="supervisor")
+                for session, user in ((a, "a1001"), (b, "a1002"), (boss, "boss")):
+                    await login(session, r.base, user)
+                for path in (
+                    "/desk",
+                    "/login",
+                    "/wallboard",
+                    *[f"/desk/static/{n}" for n in STATIC_FILES],
+                ):
+                    async with a.get(r.base + path) as resp:
+                        served.append(await resp.text(errors="replace"))
+                url = r.base + "/desk/phone-credentials"
+                desk_header = {"X-CTI-Desk": "phone"}
+                async with a.get(url, headers=desk_header) as resp:
+                    assert resp.status == 200
+                    assert "no-store" in resp.headers["Cache-Control"]
+                    mine = await resp.json()
+                assert mine["username"] == "1001-web"
+                assert mine["password"] == secrets["1001"].secret
+                async with b.get(url, headers=desk_header) as resp:
+                    theirs = await resp.json()
+                assert theirs["username"] == "1002-web"
+                assert theirs["password"] == secrets["1002"].secret != mine["password"]
+                # No way for agent B to name agent A: the endpoint takes no parameters.
+                async with b.get(url + "?agent=a1001&extension=1001", headers=desk_header) as resp:
+                    assert (await resp.json())["username"] == "1002-web"
+                async with boss.get(url, headers=desk_header) as resp:
+                    assert resp.status == 403
+                async with a.get(url) as resp:  # not the desk's script (a form, an <img>)
+                    assert resp.status == 403
+                async with anon.get(url, headers=desk_header, allow_redirects=False) as resp:
+                    assert resp.status in (302, 401, 403)
+                    assert secrets["1001"].secret not in await resp.text()
+            # Asterisk's full SIP trace in its log, then a reload (REGISTER with digest auth
+            # again) and a call, so every SIP message the phone exchanged is in a log too.
+            await r.pbx.rx("core set verbose 5")
+            await r.pbx.rx("logger add channel siptrace.log verbose,notice,warning,error")
+            await r.pbx.rx("pjsip set logger on")
+            await desk.page.reload()
+            await desk.wait_status("registered")
+            caller = Caller(tmp_path, keys="1", hold_ms=6000)
+            try:
+                await desk.page.check("#ph-auto")
+                caller.dial(r.pbx)
+                await desk.wait_event("first_rtp", timeout=40)
+                await until(r.ended, 30, "the call to end")
+            finally:
+                caller.stop()
+        for text in served:
+            for word in words:
+                assert word not in text
+        logs = [p.read_text(errors="replace") for p in r.pbx.log.rglob("*") if p.is_file()]
+        logs.append("\n".join(rec.getMessage() + " " + str(rec.__dict__) for rec in caplog.records))
+        trace = (r.pbx.log / "siptrace.log").read_text(errors="replace")
+        assert "REGISTER sip:" in trace and "Authorization: Digest" in trace, trace[-2000:]
+        assert "INVITE sip:" in trace and 'username="1001-web"' in trace
+        for text in logs:
+            for word in words:
+                assert word not in text
