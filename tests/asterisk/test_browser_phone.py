@@ -247,3 +247,49 @@ async def test_phone_credentials_stay_with_their_agent(tmp_path: Path, caplog: A
         for text in logs:
             for word in words:
                 assert word not in text
+
+
+async def test_an_offer_the_browser_cannot_take_goes_to_the_next_agent_at_once(
+    tmp_path: Path,
+) -> None:
+    """1001's chosen microphone is gone: answering fails in the browser, which refuses the
+    INVITE (480). The dial ends then and there, and routing offers the caller to 1003 at
+    once, not after the 20 s ring timeout."""
+    async with phone_rig(
+        tmp_path, agents_on=("a1001", "a1003"), browser_agents=("1001", "1003")
+    ) as r:
+        caller = Caller(tmp_path, keys="1", hold_ms=60000)
+        try:
+            async with chromium_for_phones(tmp_path) as browser:
+                first = await open_desk(browser, r, "a1001")
+                second = await open_desk(browser, r, "a1003")
+                await registered(r, "1001-web")
+                await registered(r, "1003-web")
+                r.engine.router.command("a1003", "not_ready", "meeting")  # billing goes to 1001
+                # A headset unplugged since it was chosen: its device id no longer exists.
+                await first.page.evaluate(
+                    """() => { const s = document.getElementById('ph-mic');
+                    const o = document.createElement('option'); o.value = 'unplugged-headset';
+                    o.textContent = 'Headset'; s.appendChild(o); s.value = o.value; }"""
+                )
+                caller.dial(r.pbx)
+                await first.wait_event("ringing", timeout=40)
+                r.engine.router.command("a1003", "ready")
+                await first.page.click("#ph-answer")
+                clicked = time.monotonic()
+                ended = await first.wait_event("ended", timeout=10)
+                assert ended["cause"] == "User Denied Media Access", ended
+                await second.wait_event("ringing", timeout=10)
+                took = time.monotonic() - clicked
+                assert took < 5, f"re-offered after {took:.1f} s"
+                refused = [e for e in r.of(ev.AgentNoAnswer) if e.agent == "1001"]
+                assert refused and refused[0].status != "CANCEL", refused
+                await second.page.click("#ph-answer")
+                await second.wait_event("first_rtp", timeout=10)
+                await second.page.click("#ph-hangup")
+                await until(r.ended, 20, "the call to end")
+                row = await r.wait_row(r.ended()[0].call_id)
+                assert row.agents_offered == ["1001", "1003"], row.agents_offered
+                assert row.agent_answered == "1003"
+        finally:
+            caller.stop()
