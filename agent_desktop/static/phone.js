@@ -91,8 +91,9 @@
     if (!s || !s.connection) { return; }
     var pc = s.connection;
     pc.getStats().then(function (report) {
-      var lost = 0, got = 0, jitter = null, rtt = null;
+      var lost = 0, got = 0, jitter = null, rtt = null, pairId = null;
       report.forEach(function (r) {
+        if (r.type === "transport" && r.selectedCandidatePairId) { pairId = r.selectedCandidatePairId; }
         if (r.type === "inbound-rtp" && r.kind === "audio") {
           lost += r.packetsLost || 0; got += r.packetsReceived || 0;
           if (r.jitter != null) { jitter = r.jitter; }
@@ -101,6 +102,11 @@
         if (r.type === "remote-inbound-rtp" && r.roundTripTime != null) { rtt = r.roundTripTime; }
         if (r.type === "candidate-pair" && r.nominated && r.currentRoundTripTime != null && rtt == null) { rtt = r.currentRoundTripTime; }
       });
+      var pair = pairId && report.get(pairId);
+      if (pair) {  // where the media flows (tests check it stays on loopback)
+        var lc = report.get(pair.localCandidateId), rc = report.get(pair.remoteCandidateId);
+        pub.path = {local: lc && lc.address, remote: rc && rc.address, protocol: lc && lc.protocol};
+      }
       var loss = got + lost > 0 ? 100 * lost / (got + lost) : 0;
       var grade = loss > 5 || (jitter || 0) > 0.05 || (rtt || 0) > 0.4 ? "poor"
         : loss > 1 || (jitter || 0) > 0.03 || (rtt || 0) > 0.2 ? "fair" : "good";

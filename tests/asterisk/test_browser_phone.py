@@ -62,6 +62,9 @@ async def test_browser_agent_answers_a_caller_from_the_ivr(tmp_path: Path) -> No
                     e.get("Channel", "").startswith("PJSIP/1001-web-") and e.get("Digit") == "5"
                     for e in r.obs.named("DTMFBegin")
                 )
+                # Media on loopback: the ICE pair in use joins 127.0.0.1 to 127.0.0.1.
+                path = (await desk.phone())["path"]
+                assert path == {"local": "127.0.0.1", "remote": "127.0.0.1", "protocol": "udp"}
                 quality = (await desk.phone())["quality"]
                 assert quality["received"] > 50 and quality["grade"] in ("good", "fair"), quality
                 assert "loss" in (await page.text_content("#ph-quality") or "")
