@@ -68,6 +68,10 @@ async def test_browser_agent_answers_a_caller_from_the_ivr(tmp_path: Path) -> No
                 quality = (await desk.phone())["quality"]
                 assert quality["received"] > 50 and quality["grade"] in ("good", "fair"), quality
                 assert "loss" in (await page.text_content("#ph-quality") or "")
+                # Microphone and speaker lists come from the browser's devices (fake ones here).
+                mics = await page.eval_on_selector_all("#ph-mic option", "os => os.length")
+                speakers = await page.eval_on_selector_all("#ph-spk option", "os => os.length")
+                assert mics >= 2 and speakers >= 2, (mics, speakers)
                 await page.wait_for_timeout(2000)
                 await page.click("#ph-hangup")
                 await until(r.ended, 20, "the call to end")
@@ -132,6 +136,8 @@ async def test_closing_the_tab_takes_the_agent_out_of_routing(tmp_path: Path) ->
             async with chromium_for_phones(tmp_path) as browser:
                 desk = await open_desk(browser, r, "a1001", lang="zh")
                 await registered(r, "1001-web")
+                assert await desk.page.text_content("#ph-status") == "已注册"
+                assert await desk.page.text_content("#ph-answer") == "接听"
                 assert r.agent_state("a1001") == "ready"
                 closed = time.monotonic()
                 await desk.context.close()
@@ -294,5 +300,47 @@ async def test_an_offer_the_browser_cannot_take_goes_to_the_next_agent_at_once(
                 row = await r.wait_row(r.ended()[0].call_id)
                 assert row.agents_offered == ["1001", "1003"], row.agents_offered
                 assert row.agent_answered == "1003"
+        finally:
+            caller.stop()
+
+
+async def test_attended_transfer_between_browser_agents(tmp_path: Path) -> None:
+    """1001 answers, consults 1002 (the caller on hold), then completes: REFER with
+    Replaces. The caller ends up talking with 1002; 1001's two legs are hung up."""
+    async with phone_rig(
+        tmp_path, agents_on=("a1001", "a1002"), browser_agents=("1001", "1002")
+    ) as r:
+        caller = Caller(tmp_path, keys="1", hold_ms=60000)
+        try:
+            async with chromium_for_phones(tmp_path) as browser:
+                first = await open_desk(browser, r, "a1001")
+                second = await open_desk(browser, r, "a1002")
+                await registered(r, "1001-web")
+                await registered(r, "1002-web")
+                r.engine.router.command("a1002", "not_ready", "meeting")  # billing goes to 1001
+                await second.page.check("#ph-auto")
+                caller.dial(r.pbx)
+                await first.wait_event("ringing", timeout=40)
+                await first.page.click("#ph-answer")
+                await first.wait_event("first_rtp", timeout=10)
+                await first.page.fill("#ph-xfer", "1002")
+                await first.page.click("#ph-consult")
+                await first.wait_event("hold")
+                await second.wait_event("first_rtp", timeout=20)  # 1002 talks with 1001
+                await first.wait_status("consulting")
+                await first.page.click("#ph-complete")
+                await first.wait_event("transferred", timeout=10)
+                await until(lambda: r.obs.named("AttendedTransfer"), 10, "AttendedTransfer")
+                await first.wait_status("registered", timeout=10)  # both its legs hung up
+                await second.page.wait_for_timeout(2000)
+                assert (await second.phone())["status"] == "talking"
+                await second.page.click("#ph-hangup")
+                call_id = r.of(ev.CallStarted)[0].call_id  # the customer's call
+                await until(lambda: r.of(ev.CallEnded, call_id), 30, "the call to end")
+                customer = await r.wait_row(call_id)
+                assert customer.caller_number == "13800001234"
+                assert customer.agent_answered == "1002", customer
+                assert "1001" in customer.agents_offered, customer.agents_offered
+                assert r.obs.named("AttendedTransfer")
         finally:
             caller.stop()
