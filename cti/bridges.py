@@ -52,6 +52,13 @@ class BridgeMixin:
             if target == gone_id:
                 self._alias[alias] = keep_id
         del self.calls[gone_id]
+        # The consultation call's agent now has the caller: they belong to the one
+        # interaction, as after a blind transfer (issue 11: both agents in the row).
+        for agent in gone.agents_offered:
+            if agent not in keep.agents_offered:
+                keep.agents_offered.append(agent)
+        if gone.answered_by:
+            keep.answered_by = gone.answered_by
         keep.transfers += 1
         return [ev.CallTransferred(keep_id, now, "attended", "", merged_call_id=gone_id)]
 
@@ -99,6 +106,7 @@ class BridgeMixin:
             return []
         uid = e.get("Uniqueid")
         if e.name == "MixMonitorStart":
-            call.recordings.append(uid)
+            # The call's recording refs are file names, which the recorder (the one
+            # recording owner) adds when it starts a segment, not Asterisk's uniqueids.
             return [ev.RecordingStarted(call.call_id, now, e.get("Channel"), uid)]
         return [ev.RecordingStopped(call.call_id, now, e.get("Channel"), uid)]

@@ -95,14 +95,9 @@ def demo_settings(workdir: Path, *, web_port: int, time_scale: float) -> Setting
         journal_path=str(workdir / "journal.jsonl"),
         recordings_dir=str(workdir / "recordings"),
         wrap_up_seconds=3.0 * time_scale,
-        dialplan=DialplanConfig(
-            hold_context="hold",
-            connect_context="connect",
-            agent_context="agents",
-            agent_dial="Local/{extension}@agents",
-            outbound_context="outbound",
-            callback_context="callback",
-        ),
+        # The shipped dialplan's contexts (the simulator runs them); its agents are Local
+        # channels, the way the simulated phones are reached.
+        dialplan=DialplanConfig(agent_dial="Local/{extension}@cti-agents"),
         skills=("billing", "repair", "installation", "complaint", "english"),
         services=DEMO_SERVICES,
         agents=DEMO_AGENTS,

@@ -127,6 +127,7 @@ class Recorder:
             return
         now = self._clock()
         seg = rec.start(name, channel, agent, now)
+        self._note_ref(call_id, name)
         await self._register(call_id, seg, at)
         if seg.paused_since is not None:  # a pause asked before anyone was recording
             await self._mute(channel, True)
@@ -160,9 +161,19 @@ class Recorder:
         if live.channel == channel:
             rec.segments.remove(live)
             rec.segments.append(live)  # the current one
+            for seg in rec.segments:
+                self._note_ref(call_id, seg.name)
             return True
         live.ended_at = at
         return False
+
+    def _note_ref(self, call_id: str, name: str) -> None:
+        """The call's row names its recordings from the start (the interaction writer
+        takes them from the call model when the call ends)."""
+        call = getattr(self._model, "calls", {}).get(call_id)
+        refs = getattr(call, "recordings", None)
+        if refs is not None and name not in refs:
+            refs.append(name)
 
     async def _register(self, call_id: str, seg: Segment, at: float) -> None:
         call = getattr(self._model, "calls", {}).get(call_id)

@@ -109,6 +109,7 @@ class RoutingExecutor:
             ev.CallAnswered,
             ev.AgentNoAnswer,
             ev.CallEnded,
+            ev.CallTransferred,
             ev.AmiResynced,
             ev.QueuesResynced,
         )
@@ -140,6 +141,9 @@ class RoutingExecutor:
             r.answered(event.agent, event.call_id, event.at)
         elif isinstance(event, ev.AgentNoAnswer):
             r.no_answer(event.agent, event.call_id, event.at, event.status)
+        elif isinstance(event, ev.CallTransferred):
+            if event.merged_call_id:
+                r.merged(event.merged_call_id, event.call_id)
         elif isinstance(event, ev.CallEnded):
             done = r.ended(event.call_id, event.at)
             held = bool(r.holders(event.call_id))

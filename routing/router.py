@@ -289,6 +289,12 @@ class Router(ReconfigureMixin, HandoverMixin, AgentsMixin):
             self._requeue(agent.call_id)
         self._free(agent, now)
 
+    def merged(self, gone_id: str, keep_id: str) -> None:
+        """An attended transfer folded call ``gone_id`` (the consultation) into ``keep_id``:
+        its agent is now on the caller's call and is freed when that call ends."""
+        for agent in self._agents_on(gone_id):
+            self._move(agent, agent.state, agent.since, keep_id, agent.reason)
+
     def ended(self, call_id: str, now: float) -> list[tuple[str, str]]:
         """Every channel of the call hung up. Returns wrap-ups that ended at once."""
         waiting = self.calls.get(call_id)

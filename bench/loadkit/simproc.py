@@ -55,12 +55,12 @@ class Stamps:
             f = dict(pairs)
             dest = f.get("DestChannel", "")
             # Only Dial() from a caller's channel towards an agent phone, not Originate's.
-            if f.get("Channel") and dest.startswith("Local/") and "@agents" in dest:
+            if f.get("Channel") and dest.startswith("Local/") and "@cti-agents" in dest:
                 ext = dest[6 : dest.index("@")]
                 self.ring.setdefault(f.get("Linkedid", ""), []).append((ext, now))
         elif name == "Newexten":
             f = dict(pairs)
-            if f.get("Context") == "connect" and f.get("Priority") == "1":
+            if f.get("Context") == "cti-connect" and f.get("Priority") == "1":
                 self.redirect.setdefault(f.get("Linkedid", ""), now)
         elif name == "Hangup":
             self.ended[dict(pairs).get("Linkedid", "")] = now

@@ -141,7 +141,7 @@ class ActionHandler:
         if cmd == "core show version":
             lines = ["Asterisk 22.10.1 built by root @ vm on a x86_64 running Linux"]
         elif cmd == "core show channels":
-            chans = list(self.sim.pbx.channels.values())
+            chans = self.sim.pbx.visible()
             lines = ["Channel              Location             State   Application(Data)"]
             lines += [
                 f"{c.name} {c.exten}@{c.context}:{c.priority} "
@@ -162,7 +162,7 @@ class ActionHandler:
 
     def do_coreshowchannels(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         self.ok(s, aid, ("EventList", "start"), ("Message", "Channels will follow"))
-        chans = sorted(self.sim.pbx.channels.values(), key=lambda c: c.name, reverse=True)
+        chans = sorted(self.sim.pbx.visible(), key=lambda c: c.name, reverse=True)
         now = self.sim.pbx.now()
         for c in chans:
             dur = int((now - c.created) / self.sim.pbx.time_scale)
@@ -189,7 +189,7 @@ class ActionHandler:
     def do_status(self, s: AmiSession, a: Action, aid: Pairs) -> None:
         name = _one(a, "Channel")
         pbx = self.sim.pbx
-        chans = sorted(pbx.channels.values(), key=lambda c: c.name, reverse=True)
+        chans = sorted(pbx.visible(), key=lambda c: c.name, reverse=True)
         if name:
             chans = [c for c in chans if c.name == name]
         allvars = _one(a, "AllVariables").lower() in ("true", "yes", "1")
@@ -200,7 +200,7 @@ class ActionHandler:
                 ("Event", "Status"),
                 ("Privilege", "Call"),
                 *ev.channel_block(c),
-                ("Type", "Local"),
+                ("Type", c.name.split("/", 1)[0]),
                 ("DNID", ""),
                 ("EffectiveConnectedLineNum", c.conn_num),
                 ("EffectiveConnectedLineName", c.conn_name),
@@ -289,7 +289,8 @@ class ActionHandler:
                 k, _, v = part.partition("=")
                 variables[k.strip()] = v
         cfg = self.sim.config
-        if m.group(2) == cfg.callback_context:
+        ctx = cfg.contexts
+        if m.group(2) == ctx.callback:
             self.ok(s, aid, ("Message", "Originate successfully queued"))
             callee = m.group(1)
             originate_callback(
@@ -297,13 +298,13 @@ class ActionHandler:
                 CallerSpec(number=number or callee, name=name, variables=variables),
                 number=callee,
                 dial_context=m.group(2),
-                connect_context=_one(a, "Context") or "connect",
+                connect_context=_one(a, "Context") or ctx.connect,
                 action_id=_one(a, "ActionID"),
                 timeout=int(_one(a, "Timeout") or "30000") / 1000,
                 answer_after=cfg.customers.get(callee, cfg.customer_answer_after),
             )
             return
-        if m.group(2) == "agents" and _one(a, "Context") == cfg.outbound_context:
+        if m.group(2) == ctx.agents and _one(a, "Context") == ctx.outbound:
             self.ok(s, aid, ("Message", "Originate successfully queued"))
             callee = _one(a, "Exten")
             originate_outbound(
@@ -311,7 +312,7 @@ class ActionHandler:
                 OutboundSpec(
                     extension=m.group(1),
                     number=callee,
-                    context=cfg.outbound_context,
+                    context=ctx.outbound,
                     action_id=_one(a, "ActionID"),
                     timeout=int(_one(a, "Timeout") or "30000") / 1000,
                     caller_num=number or callee,

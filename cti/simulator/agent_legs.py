@@ -10,6 +10,7 @@ import asyncio
 from pathlib import Path
 
 from cti.simulator import events as ev
+from cti.simulator.contexts import Contexts
 from cti.simulator.hangups import HangupPaths
 from cti.simulator.leg import FOREVER, Leg
 from cti.simulator.model import Bridge, Channel
@@ -20,20 +21,30 @@ from cti.simulator.recorder import MixMonitor
 class AgentLegs(HangupPaths):
     # Set by Dialplan.__init__.
     agents: dict[str, AgentPhone]
+    contexts: Contexts
     cancel_gap: float = 0.0005  # real seconds between DialEnd CANCEL and the hang-up
+    real_time_recordings: bool = True
 
     def start_mixmonitor(self, c2: Channel, path: Path) -> None:
         if c2.mixmonitor is not None:
             c2.mixmonitor.close()
-        c2.mixmonitor = MixMonitor(path, self.pbx.now, self.pbx.time_scale)
+        # As long as the talk really lasted (the engine's talk time), unless asked for
+        # model seconds (the lab traces' scale).
+        scale = 1.0 if self.real_time_recordings else self.pbx.time_scale
+        c2.mixmonitor = MixMonitor(path, self.pbx.now, scale)
         self.pbx.varset(c2, "MIXMONITOR_FILENAME", str(path))
         self.pbx.chan_event("MixMonitorStart", c2)
         if c2.bridge is not None:
             c2.mixmonitor.bridged(True)
 
-    def new_agent_pair(self, leg: Leg, ext: str) -> tuple[Channel, Channel]:
+    def new_agent_pair(
+        self, leg: Leg, ext: str, context: str | None = None
+    ) -> tuple[Channel, Channel]:
         pbx, c2 = self.pbx, leg.c2
-        a1, a2 = pbx.new_local_pair(ext, "agents", c2.linkedid, leg.record)
+        leg.agent_ctx = context or self.contexts.agents
+        a1, a2 = pbx.new_local_pair(ext, leg.agent_ctx, c2.linkedid, leg.record)
+        if pbx.pjsip and context is None:
+            pbx.as_pjsip(a1, a2, ext)  # Dial(PJSIP/<ext>): one channel to the phone
         a1.role, a2.role = "agent1", "agent"
         self.legs[a1.name] = leg
         self.legs[a2.name] = leg
@@ -50,20 +61,20 @@ class AgentLegs(HangupPaths):
         leg.dial_started = pbx.now()
         pbx.set_phase(c2, "ringing")
         a1, a2 = self.new_agent_pair(leg, ext)
-        pbx.varset(a1, "DIALEDPEERNUMBER", f"{ext}@agents")
+        pbx.varset(a1, "DIALEDPEERNUMBER", f"{ext}@{leg.agent_ctx}")
         a1.exten = "s"
         a1.cid_num, a1.cid_name = c2.exten, c2.cid_name
         a1.conn_num, a1.conn_name = c2.cid_num, c2.cid_name
         pbx.newexten(a1, "AppDial", "(Outgoing Line)")
         pbx.newcallerid(a1)
         pbx.chan_event("NewConnectedLine", a1)
-        pbx.varset(a2, "DIALEDPEERNUMBER", f"{ext}@agents")
+        pbx.varset(a2, "DIALEDPEERNUMBER", f"{ext}@{leg.agent_ctx}")
         a2.cid_num, a2.cid_name = c2.cid_num, c2.cid_name
         a2.conn_num, a2.conn_name = c2.exten, c2.cid_name
         pbx.newcallerid(a2)
         pbx.chan_event("NewConnectedLine", a2)
-        pbx.emit(ev.local_bridge(a1, a2, "agents", ext))
-        pbx.emit(ev.dial_event("DialBegin", c2, a1, [("DialString", f"{ext}@agents")]))
+        pbx.emit(ev.local_bridge(a1, a2, leg.agent_ctx, ext))
+        pbx.emit(ev.dial_event("DialBegin", c2, a1, [("DialString", f"{ext}@{leg.agent_ctx}")]))
         phone = self.agents.get(ext)
         answered = asyncio.get_running_loop().create_future()
         a2.task = pbx.spawn(self.agent_phone(leg, a1, a2, ext, phone, answered))
@@ -93,8 +104,8 @@ class AgentLegs(HangupPaths):
         pbx.hangup(a1, 0)
         pbx.soft_hangup(a2, 0)
         pbx.hangup(a2, 0)
-        pbx.device_state(f"Local/{ext}@agents", "NOT_INUSE")
-        pbx.device_state(f"Local/{ext}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{ext}@{leg.agent_ctx}", "NOT_INUSE")
+        pbx.device_state(f"Local/{ext}@{leg.agent_ctx}", "NOT_INUSE")
         leg.a1 = leg.a2 = None
         pbx.varset(c2, "DIALSTATUS", status)
         leg.where = "connect"
@@ -123,15 +134,19 @@ class AgentLegs(HangupPaths):
             if queued:
                 assert self.queues is not None
                 self.queues.calls.member_ringing(leg)
+            elif pbx.pjsip:
+                pbx.device_state(f"PJSIP/{ext}", "RINGING")  # a SIP phone really rings
             else:
-                pbx.device_state(f"Local/{ext}@agents", "INUSE")
-                pbx.device_state(f"Local/{ext}@agents", "INUSE")
+                pbx.device_state(f"Local/{ext}@{leg.agent_ctx}", "INUSE")
+                pbx.device_state(f"Local/{ext}@{leg.agent_ctx}", "INUSE")
             await asyncio.sleep(FOREVER)
             return
         pbx.newexten(a2, "NoOp", f"agent {ext} answering {a2.name}", priority=1)
         if phone.answer_after > 0:
             pbx.newexten(a2, "Ringing", "", priority=2)
             pbx.newstate(a1, 5)
+            if pbx.pjsip:
+                pbx.device_state(f"PJSIP/{ext}", "RINGING")
             pbx.emit(ev.two_channel_event("DialState", c2, a1, [("DialStatus", "RINGING")]))
             await pbx.sleep(phone.answer_after)
         pbx.newexten(a2, "Answer", "", priority=2)
@@ -143,9 +158,9 @@ class AgentLegs(HangupPaths):
             pbx.chan_event("NewConnectedLine", a1)
             self.queues.agent_answered(leg, ext)
         else:
-            pbx.device_state(f"Local/{ext}@agents", "INUSE")
+            pbx.device_state(f"Local/{ext}@{leg.agent_ctx}", "INUSE")
             pbx.newstate(a1, 6)
-            pbx.device_state(f"Local/{ext}@agents", "INUSE")
+            pbx.device_state(f"Local/{ext}@{leg.agent_ctx}", "INUSE")
             self.answer_dial(leg, ext)
         if not answered.done():
             answered.set_result(None)
@@ -172,7 +187,7 @@ class AgentLegs(HangupPaths):
         assert a1 is not None
         pbx.varset(c2, "DIALSTATUS", "ANSWER")
         pbx.varset(c2, "DIALEDPEERNAME", a1.name)
-        pbx.varset(c2, "DIALEDPEERNUMBER", f"{ext}@agents")
+        pbx.varset(c2, "DIALEDPEERNUMBER", f"{ext}@{leg.agent_ctx}")
         pbx.emit(ev.dial_event("DialEnd", c2, a1, [("DialStatus", "ANSWER")]))
         originated = leg.on_originated
         if originated is not None:

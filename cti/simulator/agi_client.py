@@ -194,6 +194,8 @@ class AgiSession:
             replies, code, text = [DEAD], "511", DEAD_TEXT
         else:
             result = await self._run(name, args)
+            while not ch.dtmf.empty():  # keys the command did not take: gone with it
+                ch.dtmf.get_nowait()
             replies = [f"200 result={result}"]
             code = "200"
             text = (
@@ -214,28 +216,40 @@ class AgiSession:
         """Wait model seconds; True if the caller hung up meanwhile."""
         return await self.dp.wait(self.ch, seconds)
 
-    async def _digit(self, seconds: float) -> str | None:
-        """A digit within ``seconds`` (model time), None on timeout; raises _Dead."""
+    async def _digit(self, seconds: float, accept: str | None = None) -> str | None:
+        """A digit within ``seconds`` (model time), None on timeout; raises _Dead. Keys
+        not in ``accept`` (when given) are read and dropped, as Asterisk does with keys
+        that are not a prompt's escape digits."""
         ch = self.ch
-        if not ch.dtmf.empty():
-            return ch.dtmf.get_nowait()
-        get = asyncio.ensure_future(ch.dtmf.get())
-        hung = asyncio.ensure_future(ch.hangup_requested.wait())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds * self.pbx.time_scale
+        ch.reading_dtmf = True
+        ch.dtmf_wanted.set()
         try:
-            await asyncio.wait(
-                {get, hung},
-                timeout=seconds * self.pbx.time_scale,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
+            while True:
+                get = asyncio.ensure_future(ch.dtmf.get())
+                hung = asyncio.ensure_future(ch.hangup_requested.wait())
+                try:
+                    await asyncio.wait(
+                        {get, hung},
+                        timeout=max(0.0, deadline - loop.time()),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    hung.cancel()
+                    if not get.done():
+                        get.cancel()
+                if get.done() and not get.cancelled():
+                    digit = get.result()
+                    if accept is None or digit in accept:
+                        return digit
+                    continue
+                if ch.hangup_requested.is_set():
+                    raise _Dead
+                return None
         finally:
-            hung.cancel()
-            if not get.done():
-                get.cancel()
-        if get.done() and not get.cancelled():
-            return get.result()
-        if ch.hangup_requested.is_set():
-            raise _Dead
-        return None
+            ch.reading_dtmf = False
+            ch.dtmf_wanted.clear()
 
     async def _run(self, name: str, args: list[str]) -> str:
         ch, pbx = self.ch, self.pbx
@@ -262,7 +276,16 @@ class AgiSession:
                 if samples is None:
                     self.failed_stream = True
                     return "-1 endpos=0"
-                if await self._interrupted(samples / 8000):
+                escape = args[1].strip('"') if len(args) > 1 else ""
+                if escape:
+                    # A key among the escape digits stops the prompt: its ASCII code and
+                    # how far the prompt got (the IVR then takes it as the answer).
+                    started = asyncio.get_running_loop().time()
+                    digit = await self._digit(samples / 8000, accept=escape)
+                    if digit is not None:
+                        played = (asyncio.get_running_loop().time() - started) / pbx.time_scale
+                        return f"{ord(digit)} endpos={min(samples, int(played * 8000))}"
+                elif await self._interrupted(samples / 8000):
                     raise _Dead
                 pbx.varset(ch, "PLAYBACKSTATUS", "SUCCESS")
                 return f"0 endpos={samples}"
@@ -327,7 +350,13 @@ class AgiSession:
         target = Path(f"{path}.{fmt}")
         seconds = await asyncio.to_thread(_store_recording, self.leg.spec.speech_wav, target)
         limit = timeout_ms / 1000 if timeout_ms > 0 else seconds
-        if await self._interrupted(min(seconds, limit)):
+        escape = args[2].strip('"')
+        if escape:
+            # A key among the escape digits ends the recording: its ASCII code.
+            digit = await self._digit(min(seconds, limit), accept=escape)
+            if digit is not None:
+                return f"{ord(digit)} (dtmf) endpos=0"
+        elif await self._interrupted(min(seconds, limit)):
             raise _Dead
         return f"0 endpos={int(min(seconds, limit) * 8000)}"
 

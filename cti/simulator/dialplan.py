@@ -10,12 +10,14 @@ The ``;2`` contexts and the ``;1`` caller script are here; Dial() and the agent 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cti.simulator import events as ev
 from cti.simulator.agent_legs import AgentLegs
+from cti.simulator.contexts import SHIPPED, Contexts
 from cti.simulator.leg import FOREVER, AgiRunner, Leg, local_device
 from cti.simulator.model import CallRecord, Channel, Pbx
 from cti.simulator.parties import AgentPhone, CallerSpec
@@ -50,8 +52,10 @@ class Dialplan(AgentLegs):
         agents: dict[str, AgentPhone],
         agi_runner: AgiRunner,
         noanswer_to_hold: bool = False,
+        contexts: Contexts = SHIPPED,
     ) -> None:
         self.pbx = pbx
+        self.contexts = contexts
         self.agi_host, self.agi_port = agi_host, agi_port
         self.recordings_dir = recordings_dir
         self.agents = agents
@@ -74,6 +78,9 @@ class Dialplan(AgentLegs):
         entry = context
         record = CallRecord(linkedid="", number=spec.number, started=pbx.now())
         c1, c2 = pbx.new_local_pair("s", entry, None, record)
+        if pbx.pjsip:
+            # A call from the carrier: one channel PJSIP/trunk-<hex> runs the dialplan.
+            pbx.as_pjsip(c2, c1, spec.variables.get("CTI_ENDPOINT") or "trunk")
         record.linkedid = c1.linkedid
         pbx.calls[record.linkedid] = record
         pbx.processed_calls += 1
@@ -129,8 +136,9 @@ class Dialplan(AgentLegs):
             pbx.device_state(f"Local/s@{entry}", "INUSE")
 
         leg.on_originated = answered
+        ctx = self.contexts
         pbx.newexten(c2, "NoOp", self._first_noop(entry, c2))
-        if entry == "connect":
+        if entry == ctx.connect:
             c2.task = pbx.spawn(self._guard(leg, self.connect(leg, first=True)))
         else:
             pbx.newexten(c2, "Answer", "", priority=2)
@@ -139,17 +147,25 @@ class Dialplan(AgentLegs):
             answered()
             c2.task = pbx.spawn(self._guard(leg, self._after_answer(leg, entry)))
         pbx.set_phase(
-            c2, "ivr" if entry == "ivr-entry" else "queued" if entry == "queue-entry" else "waiting"
+            c2,
+            "ivr" if ctx.route_of(entry) else "queued" if entry == ctx.queue else "waiting",
         )
         return leg
 
     def _first_noop(self, entry: str, c2: Channel) -> str:
-        if entry == "ivr-entry":
+        ctx = self.contexts
+        route = ctx.route_of(entry)
+        if route and ctx.shipped:
+            return f"CTI_ROUTE={route}"  # cti-ivr/cti-hotline: Set(CTI_ROUTE=...)
+        if route:
             return f"IVR entry {c2.name} uid={c2.uniqueid} linkedid={c2.linkedid}"
-        if entry == "queue-entry":
+        if entry == ctx.queue:
             return f"queue entry {c2.name}"
-        if entry == "connect":
-            return f"connect {c2.name} to agent {c2.variables.get('AGENT', '')}"
+        if entry == ctx.connect:
+            agent = c2.variables.get("AGENT", "")
+            if ctx.shipped:
+                return f"CTI connect {c2.name} to {agent} via {c2.variables.get('AGENT_DIAL', '')}"
+            return f"connect {c2.name} to agent {agent}"
         return f"{entry} {c2.name}"
 
     async def _guard(self, leg: Leg, coro: Awaitable[None]) -> None:
@@ -159,9 +175,9 @@ class Dialplan(AgentLegs):
         # Answer() on a Local ;2 is followed by a 0.5 s gap before the next priority.
         if await self.wait(leg.c2, 0.5):
             return await self.c2_hung_up(leg)
-        if entry == "ivr-entry":
-            await self.ivr_entry(leg)
-        elif entry == "queue-entry":
+        if self.contexts.route_of(entry):
+            await self.ivr_entry(leg, self.contexts.route_of(entry) or "ivr")
+        elif entry == self.contexts.queue:
             assert self.queues is not None
             await self.queues.run_caller(leg, "support")
         else:
@@ -198,12 +214,21 @@ class Dialplan(AgentLegs):
                 if i:
                     prio += 1
                     pbx.newexten(c1, "Wait", "2", priority=prio)
-                if await self.wait(c1, 2):
+                if self.contexts.shipped:
+                    # A caller answers the menu they hear: keys pressed while nothing
+                    # reads them are dropped, as on Asterisk, so wait for the question.
+                    if await self._asked(leg):
+                        return
+                elif await self.wait(c1, 2):
                     return
                 prio += 1
                 pbx.newexten(c1, "SendDTMF", key, priority=prio)
-                if key:
+                if key and self.contexts.shipped:
+                    await self._send_dtmf(leg, key)
+                elif key:
                     pbx.spawn(self._send_dtmf(leg, key))
+                if self.contexts.shipped and await self._answered_read(leg):
+                    return
             pbx.newexten(c1, "PlayTones", "620/150,0/850", priority=prio + 1)
             patience = spec.patience
             pbx.newexten(
@@ -231,6 +256,35 @@ class Dialplan(AgentLegs):
         pbx.newexten(c1, "Hangup", "", priority=prio)
         await self.c1_hangs_up(leg)
 
+    async def _asked(self, leg: Leg, limit: float = 120.0) -> bool:
+        """Until the IVR reads keys, then a caller's reaction time (model seconds); True
+        if the caller hung up or was hung up meanwhile."""
+        c1, c2 = leg.c1, leg.c2
+        wanted = asyncio.ensure_future(c2.dtmf_wanted.wait())
+        hung = asyncio.ensure_future(c1.hangup_requested.wait())
+        try:
+            await asyncio.wait(
+                {wanted, hung},
+                timeout=limit * self.pbx.time_scale,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            wanted.cancel()
+            hung.cancel()
+        if c1.hangup_requested.is_set():
+            return True
+        return await self.wait(c1, 0.3)
+
+    async def _answered_read(self, leg: Leg, limit: float = 120.0) -> bool:
+        """Until the read that took (or timed out on) the key is over."""
+        c1, c2 = leg.c1, leg.c2
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit * self.pbx.time_scale
+        while c2.reading_dtmf and loop.time() < deadline:
+            if await self.wait(c1, 0.05):
+                return True
+        return c1.hangup_requested.is_set()
+
     async def _callback_key(self, leg: Leg) -> None:
         """Virtual hold: press the callback key while waiting, hear the confirmation,
         hang up (``CallerSpec.callback_key_after``)."""
@@ -256,13 +310,34 @@ class Dialplan(AgentLegs):
             self.pbx.chan_event(
                 "DTMFEnd", c2, [("Digit", key), ("DurationMs", "100"), ("Direction", "Received")]
             )
-            c2.dtmf.put_nowait(key)
+            if c2.reading_dtmf:
+                c2.dtmf.put_nowait(key)  # else nothing reads it: Asterisk drops it
 
     # -- ivr-entry --------------------------------------------------------------------
-    async def ivr_entry(self, leg: Leg) -> None:
+    async def ivr_entry(self, leg: Leg, route: str = "ivr") -> None:
         pbx, c2 = self.pbx, leg.c2
-        pbx.newexten(c2, "Set", f"CHANNEL(language)={leg.spec.language}", priority=3)
-        script = c2.variables.get("IVR_SCRIPT") or "ivr"
+        language = f"CHANNEL(language)={leg.spec.language}"
+        if self.contexts.shipped:
+            # cti-ivr: Set(CTI_ROUTE), Goto(cti-entry,s,1); cti-entry: NoOp, Answer()
+            # (done by the caller's entry above), Set(CHANNEL(language)), AGI(route).
+            # IVR_SCRIPT on the caller stands for a site's own DID route into cti-entry
+            # with another flow (extensions.conf: Set(CTI_ROUTE=...), Goto(cti-entry,s,1)).
+            route = c2.variables.get("IVR_SCRIPT") or route
+            pbx.varset(c2, "CTI_ROUTE", route)
+            pbx.newexten(c2, "Goto", "cti-entry,s,1", priority=2)
+            pbx.newexten(
+                c2,
+                "NoOp",
+                f"CTI IVR {route} {c2.name}",
+                context="cti-entry",
+                exten="s",
+                priority=1,
+            )
+            pbx.newexten(c2, "Set", language, priority=3)
+            script = route
+        else:
+            pbx.newexten(c2, "Set", language, priority=3)
+            script = c2.variables.get("IVR_SCRIPT") or route
         pbx.newexten(c2, "AGI", f"agi://{self.agi_host}:{self.agi_port}/{script}", priority=4)
         leg.in_agi = True
         status = await self.agi_runner(leg, script)
@@ -272,7 +347,7 @@ class Dialplan(AgentLegs):
             return await self.c2_hung_up(leg)
         choice = c2.variables.get("IVR_CHOICE", "")
         pbx.newexten(c2, "NoOp", f"AGI returned AGISTATUS={status} IVR_CHOICE={choice}", priority=5)
-        pbx.newexten(c2, "Goto", "hold,s,1", priority=6)
+        pbx.newexten(c2, "Goto", f"{self.contexts.hold},s,1", priority=6)
         await self.hold(leg)
 
     # -- hold ------------------------------------------------------------------------
@@ -280,6 +355,18 @@ class Dialplan(AgentLegs):
         pbx, c2 = self.pbx, leg.c2
         leg.where = "hold"
         pbx.set_phase(c2, "waiting")
+        ctx = self.contexts
+        if ctx.shipped:
+            # cti-hold: NoOp, Set(CTI_WAITING=1), MusicOnHold() until the Redirect.
+            pbx.newexten(
+                c2, "NoOp", f"CTI waiting {c2.name}", context=ctx.hold, exten="s", priority=1
+            )
+            pbx.newexten(c2, "Set", "CTI_WAITING=1", priority=2)
+            pbx.varset(c2, "CTI_WAITING", "1")
+            pbx.newexten(c2, "MusicOnHold", "default", priority=3)
+            if await self.wait(c2, FOREVER):
+                return await self.c2_hung_up(leg)
+            return
         pbx.newexten(c2, "NoOp", f"holding {c2.name}", context="hold", exten="s", priority=1)
         pbx.newexten(c2, "Wait", "1", priority=2)
         while True:
@@ -296,31 +383,39 @@ class Dialplan(AgentLegs):
         if leg.where == "bridged" and leg.queue is None and leg.a1 is not None:
             self.agent_released(leg)  # a transfer: the agent's leg goes down first
         c2.context, c2.exten, c2.priority = context, exten, priority
-        if context == "connect":
-            self.pbx.newexten(c2, "NoOp", self._first_noop("connect", c2), priority=1)
+        ctx = self.contexts
+        if context == ctx.connect:
+            self.pbx.newexten(c2, "NoOp", self._first_noop(ctx.connect, c2), priority=1)
             c2.task = self.pbx.spawn(self.connect(leg, first=False))
-        elif context == "hold":
+        elif context == ctx.hold:
             c2.task = self.pbx.spawn(self.hold(leg))
-        elif context == "queue-entry" and self.queues is not None:
+        elif context == ctx.queue and self.queues is not None:
             c2.task = self.pbx.spawn(self.queues.run_caller(leg, "support"))
         else:
             c2.task = self.pbx.spawn(self.hold(leg))
 
     # -- connect ---------------------------------------------------------------------
     async def connect(self, leg: Leg, *, first: bool) -> None:
-        pbx, c2 = self.pbx, leg.c2
+        pbx, c2, ctx = self.pbx, leg.c2, self.contexts
         agent_ext = c2.variables.get("AGENT", "")
-        pbx.newexten(c2, "MixMonitor", f"{c2.uniqueid}.wav,b", priority=2)
-        self.start_mixmonitor(c2, self.recordings_dir / f"{c2.uniqueid}.wav")
-        pbx.newexten(c2, "Dial", f"Local/{agent_ext}@agents,20", priority=3)
+        if ctx.shipped:
+            # cti-connect: the engine records (no MixMonitor here); Dial(${AGENT_DIAL},20).
+            dial = c2.variables.get("AGENT_DIAL") or f"Local/{agent_ext}@{ctx.agents}"
+            agent_ext = _endpoint(dial) or agent_ext
+            pbx.newexten(c2, "GotoIf", '$["${AGENT_DIAL}"!=""]?dial', priority=2)
+            pbx.newexten(c2, "Dial", f"{dial},20", priority=4)
+        else:
+            pbx.newexten(c2, "MixMonitor", f"{c2.uniqueid}.wav,b", priority=2)
+            self.start_mixmonitor(c2, self.recordings_dir / f"{c2.uniqueid}.wav")
+            pbx.newexten(c2, "Dial", f"Local/{agent_ext}@agents,20", priority=3)
         for name in DIAL_VARS:
             pbx.varset(c2, name, "")
         status = await self.dial(leg, agent_ext, 20.0)
         if status in ("ANSWER", "GONE"):
             return
-        if self.noanswer_to_hold and not c2.hangup_requested.is_set():
+        if (ctx.shipped or self.noanswer_to_hold) and not c2.hangup_requested.is_set():
             pbx.newexten(c2, "NoOp", f"DIALSTATUS={status}", priority=4)
-            pbx.newexten(c2, "Goto", "hold,s,1", priority=5)
+            pbx.newexten(c2, "Goto", f"{ctx.hold},s,1", priority=5)
             return await self.hold(leg)
         if c2.hangup_requested.is_set():
             return await self.c2_hung_up(leg)
@@ -334,3 +429,13 @@ class Dialplan(AgentLegs):
         pbx.hangup(leg.c1, 16)
         pbx.device_state(local_device(c2), "NOT_INUSE")
         pbx.device_state(local_device(c2), "NOT_INUSE")
+
+
+def _endpoint(dial: str) -> str:
+    """The simulated phone a dial string reaches: ``Local/1001@cti-agents`` and
+    ``PJSIP/1001`` are phone 1001 (the first device of several)."""
+    first = dial.split("&", 1)[0]
+    tech, _, rest = first.partition("/")
+    if not rest:
+        return ""
+    return rest.split("@", 1)[0] if tech == "Local" else rest.split("/", 1)[0]

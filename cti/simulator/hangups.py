@@ -112,8 +112,8 @@ class HangupPaths:
         pbx.hangup(a1, 16)
         pbx.soft_hangup(a2, 16)
         pbx.hangup(a2, 16)
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{leg.agent}@{leg.agent_ctx}", "NOT_INUSE")
+        pbx.device_state(f"Local/{leg.agent}@{leg.agent_ctx}", "NOT_INUSE")
         self.legs.pop(a1.name, None)
         self.legs.pop(a2.name, None)
         leg.a1 = leg.a2 = None
@@ -127,11 +127,11 @@ class HangupPaths:
         pbx.soft_hangup(c2, 16)
         pbx.varset(c1, "CHANLOCALSTATUS", "ANSWER")
         pbx.hangup_request(c1, 16)
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{leg.agent}@{leg.agent_ctx}", "NOT_INUSE")
         if leg.bridge is not None:
             pbx.bridge_destroy(leg.bridge)
             leg.bridge = None
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{leg.agent}@{leg.agent_ctx}", "NOT_INUSE")
         pbx.hangup(c2, 16)
         pbx.device_state(local_device(c2), "NOT_INUSE")
         pbx.soft_hangup(c1, 16)
@@ -172,7 +172,7 @@ class HangupPaths:
             pbx.hangup(c1, cause)
         pbx.soft_hangup(a2, cause)
         pbx.hangup(a2, cause)
-        for device in (f"Local/{leg.agent}@agents", local_device(c2)):
+        for device in (f"Local/{leg.agent}@{leg.agent_ctx}", local_device(c2)):
             pbx.device_state(device, "NOT_INUSE")
             pbx.device_state(device, "NOT_INUSE")
 

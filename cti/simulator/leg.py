@@ -37,6 +37,7 @@ class Leg:
     queue_waiter: asyncio.Future[None] | None = field(default=None)
     queue: Any = None
     queue_member: Any = None
+    agent_ctx: str = "agents"  # context of the agent pair being rung (Local/<ext>@<it>)
 
 
 AgiRunner = Callable[[Leg, str], Awaitable[str]]

@@ -19,6 +19,7 @@ from cti.simulator import events as ev
 from cti.simulator.events import ChannelInfo, Pairs
 
 Listener = Callable[[Pairs], None]
+_CHANNEL_KEYS = frozenset({"Channel", "DestChannel", "LocalOneChannel", "LocalTwoChannel"})
 
 
 @dataclass(eq=False)
@@ -33,6 +34,10 @@ class Channel(ChannelInfo):
     hungup: bool = False
     task: asyncio.Task[None] | None = None
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    # Keys count only while an application reads them (GET DATA, WAIT FOR DIGIT, STREAM
+    # FILE with escape digits); between AGI commands res_agi reads and drops them.
+    reading_dtmf: bool = False
+    dtmf_wanted: asyncio.Event = field(default_factory=asyncio.Event)  # set while reading
     # Set when a hangup was requested; the coroutine owning the channel notices it.
     hangup_requested: asyncio.Event = field(default_factory=asyncio.Event)
     hangup_cause: int = 16
@@ -62,8 +67,13 @@ class CallRecord:
 class Pbx:
     """Channel registry, id counters and event listeners."""
 
-    def __init__(self, *, time_scale: float = 1.0, seed: int = 0) -> None:
+    def __init__(self, *, time_scale: float = 1.0, seed: int = 0, pjsip: bool = False) -> None:
         self.time_scale = time_scale
+        # PJSIP-style channels (SimConfig.channels == "pjsip"): a caller or an agent leg is
+        # one channel PJSIP/<endpoint>-<8 hex>; the other half of the internal pair plays
+        # the phone and is never seen on AMI (no LocalBridge, no ;1/;2).
+        self.pjsip = pjsip
+        self.hidden: set[str] = set()
         self.rng = random.Random(seed)
         self.listeners: list[Listener] = []
         self.channels: dict[str, Channel] = {}
@@ -103,6 +113,12 @@ class Pbx:
 
     # -- events -----------------------------------------------------------------------
     def emit(self, pairs: Pairs) -> None:
+        if self.hidden or self.pjsip:
+            if pairs and pairs[0][1] == "LocalBridge" and self.pjsip:
+                return
+            for key, value in pairs:
+                if key in _CHANNEL_KEYS and value in self.hidden:
+                    return
         for listener in list(self.listeners):
             listener(pairs)
 
@@ -139,6 +155,12 @@ class Pbx:
         self.chan_event("Newstate", ch)
 
     def device_state(self, device: str, state: str) -> None:
+        if self.pjsip and device.startswith("Local/"):
+            ext, _, ctx = device.removeprefix("Local/").partition("@")
+            if ctx.endswith("agents"):
+                device = f"PJSIP/{ext}"  # an agent's endpoint
+            else:
+                return  # the caller's side: a trunk call has no device state of its own
         self.emit([*ev.head("DeviceStateChange"), ("Device", device), ("State", state)])
 
     def newcallerid(self, ch: Channel) -> None:
@@ -191,6 +213,25 @@ class Pbx:
         self.idle.clear()
         return one, two
 
+    def as_pjsip(self, visible: Channel, hidden: Channel, endpoint: str) -> None:
+        """Show a pair as one PJSIP channel (``visible``); ``hidden`` plays the phone."""
+        self.channels.pop(visible.name, None)
+        call = visible.call
+        if call is not None:
+            call.channels.discard(visible.name)
+        visible.name = f"PJSIP/{endpoint}-{self.local_counter:08x}"
+        self.local_counter += 1
+        self.channels[visible.name] = visible
+        if call is not None:
+            call.channels.add(visible.name)
+        self.hidden.add(hidden.name)
+        if visible.half == 2 and hidden.uniqueid == visible.linkedid:
+            # The caller's one channel is the call's first: its uniqueid is the Linkedid.
+            visible.uniqueid, hidden.uniqueid = hidden.uniqueid, visible.uniqueid
+
+    def visible(self) -> list[Channel]:
+        return [c for c in self.channels.values() if c.name not in self.hidden]
+
     def find(self, name: str) -> Channel | None:
         ch = self.channels.get(name)
         return ch if ch is not None and not ch.hungup else None
@@ -203,6 +244,7 @@ class Pbx:
         self.chan_event(
             "Hangup", ch, [("Cause", str(cause)), ("Cause-txt", ev.hangup_cause_text(cause))]
         )
+        self.hidden.discard(ch.name)
         self.channels.pop(ch.name, None)
         if ch.mixmonitor is not None:
             ch.mixmonitor.close()

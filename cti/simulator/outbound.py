@@ -60,11 +60,15 @@ class OutboundCall:
     stopped_by: str = ""  # "agent" or "customer": whose side an AMI Hangup hit
     cause: int = 16
 
+    @property
+    def agents_ctx(self) -> str:
+        return self.dp.contexts.agents
+
     # -- set-up --------------------------------------------------------------------------
     def start(self) -> None:
         pbx, s = self.dp.pbx, self.spec
         self.record = CallRecord(linkedid="", number=s.number, started=pbx.now(), phase="outbound")
-        a1, a2 = pbx.new_local_pair(s.extension, "agents", None, self.record)
+        a1, a2 = pbx.new_local_pair(s.extension, self.agents_ctx, None, self.record)
         if s.channel_id:
             a1.uniqueid = a1.linkedid = a2.linkedid = s.channel_id
         if s.other_id:
@@ -88,8 +92,9 @@ class OutboundCall:
         pbx.newcallerid(a1)
         a2.cid_num, a2.cid_name = s.caller_num, s.caller_name
         pbx.newcallerid(a2)
-        pbx.emit(ev.local_bridge(a1, a2, "agents", s.extension))
-        pbx.emit(ev.dial_event("DialBegin", None, a1, [("DialString", f"{s.extension}@agents")]))
+        pbx.emit(ev.local_bridge(a1, a2, self.agents_ctx, s.extension))
+        dial_string = f"{s.extension}@{self.agents_ctx}"
+        pbx.emit(ev.dial_event("DialBegin", None, a1, [("DialString", dial_string)]))
         pbx.set_phase(a2, "agent_ringing")
         a2.task = pbx.spawn(self.run())
 
@@ -120,7 +125,7 @@ class OutboundCall:
         pbx.newexten(a2, "NoOp", f"agent {s.extension} answering {a2.name}", priority=1)
         pbx.newexten(a2, "Ringing", "", priority=2)
         pbx.newstate(a1, 5)
-        pbx.device_state(f"Local/{s.extension}@agents", "RINGING")
+        pbx.device_state(f"Local/{s.extension}@{self.agents_ctx}", "RINGING")
         rings = FOREVER
         if phone is not None and phone.answer_after is not None and not phone.busy:
             rings = phone.answer_after
@@ -130,14 +135,14 @@ class OutboundCall:
             for ch in (a2, a1):
                 pbx.soft_hangup(ch, 19)
                 pbx.hangup(ch, 19)
-            pbx.device_state(f"Local/{s.extension}@agents", "NOT_INUSE")
+            pbx.device_state(f"Local/{s.extension}@{self.agents_ctx}", "NOT_INUSE")
             return False
         pbx.newexten(a2, "Answer", "", priority=3)
         pbx.newstate(a2, 6)
         pbx.newstate(a1, 6)
         pbx.emit(ev.dial_event("DialEnd", None, a1, [("DialStatus", "ANSWER")]))
         self._originate_response("Success", "4")
-        pbx.device_state(f"Local/{s.extension}@agents", "INUSE")
+        pbx.device_state(f"Local/{s.extension}@{self.agents_ctx}", "INUSE")
         pbx.set_phase(a2, "customer_ringing")
         return True
 
@@ -254,7 +259,7 @@ class OutboundCall:
         pbx.hangup(c1, cause)
         pbx.soft_hangup(c2, cause)
         pbx.hangup(c2, cause)
-        pbx.device_state(f"Local/{self.spec.extension}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{self.spec.extension}@{self.agents_ctx}", "NOT_INUSE")
         pbx.device_state(local_device(c2), "NOT_INUSE")
 
     def _destroy_bridge(self) -> None:
@@ -272,7 +277,7 @@ class OutboundCall:
         pbx.hangup(a1, cause)
         pbx.soft_hangup(a2, cause)
         pbx.hangup(a2, cause)
-        pbx.device_state(f"Local/{self.spec.extension}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{self.spec.extension}@{self.agents_ctx}", "NOT_INUSE")
 
     def ami_hangup(self, ch: Channel, cause: int) -> None:
         """AMI Hangup of any channel of the call: that side ends it."""

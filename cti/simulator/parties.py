@@ -14,7 +14,7 @@ class CallerSpec:
 
     number: str
     name: str = ""
-    entry: str = "ivr"  # "ivr" | "queue:<name>" | "<context>"
+    entry: str = "ivr"  # "ivr" | "hotline" | "hold" | "queue:<name>" | "<context>"
     dtmf: list[str] = field(default_factory=list)
     speech_wav: Path | None = None
     patience: float | None = None

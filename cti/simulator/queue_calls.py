@@ -212,8 +212,8 @@ class QueueCalls(QueueRinging):
             pbx.bridge_destroy(leg.bridge)
             leg.bridge = None
         pbx.hangup(c1, 16)
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{leg.agent}@{leg.agent_ctx}", "NOT_INUSE")
+        pbx.device_state(f"Local/{leg.agent}@{leg.agent_ctx}", "NOT_INUSE")
         pbx.device_state("Local/s@queue-entry", "NOT_INUSE")
         pbx.device_state("Local/s@queue-entry", "NOT_INUSE")
         self._release(w)
@@ -253,10 +253,10 @@ class QueueCalls(QueueRinging):
         pbx.hangup(a1, 16)
         pbx.soft_hangup(a2, 16)
         pbx.hangup(a2, 16)
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{leg.agent}@{leg.agent_ctx}", "NOT_INUSE")
         pbx.hangup(c2, 16)
         self._release(w)
-        pbx.device_state(f"Local/{leg.agent}@agents", "NOT_INUSE")
+        pbx.device_state(f"Local/{leg.agent}@{leg.agent_ctx}", "NOT_INUSE")
         pbx.device_state("Local/s@queue-entry", "NOT_INUSE")
         pbx.device_state("Local/s@queue-entry", "NOT_INUSE")
 

@@ -80,7 +80,8 @@ class QueueRinging:
         leg.where = "queue"
         w.rang_at = leg.dial_started = pbx.now()
         pbx.set_phase(c2, "ringing")
-        a1, a2 = dp.new_agent_pair(leg, ext)
+        # app_queue's members are the site's own interfaces (Local/<ext>@agents).
+        a1, a2 = dp.new_agent_pair(leg, ext, "agents")
         a1.exten = "s"
         a1.cid_num, a1.cid_name = c2.cid_num, c2.cid_name
         a1.conn_num, a1.conn_name = c2.cid_num, c2.cid_name

@@ -9,6 +9,7 @@ from types import TracebackType
 
 from cti.simulator.actions import ActionHandler
 from cti.simulator.agi_client import run_agi
+from cti.simulator.contexts import SHIPPED, Contexts
 from cti.simulator.dialplan import Dialplan, Leg
 from cti.simulator.events import head
 from cti.simulator.model import Pbx
@@ -43,19 +44,29 @@ class SimConfig:
     restart_refuse: float = 0.5
     # Installed prompts: name -> samples at 8 kHz (the lab had only a 1 s silence/1).
     sounds: dict[str, int] = field(default_factory=lambda: {"silence/1": 8000})
-    # Originate of Local/<number>@<callback_context> reaches a simulated customer (see
+    # The dialplan it runs: the shipped cti-* contexts, or LAB (the recorded traces').
+    contexts: Contexts = SHIPPED
+    # Originate of Local/<number>@<contexts.callback> reaches a simulated customer (see
     # callbacks.py); customers answer after ``customers[number]`` model seconds (None:
     # never), or after ``customer_answer_after`` when not listed.
-    callback_context: str = "callback"
     customers: dict[str, float | None] = field(default_factory=dict)
     customer_answer_after: float = 1.0
-    # Click-to-call (outbound.py): Originate Local/<ext>@agents with this Context dials
-    # Local/<number>@customers; the customer answers as above and talks this long.
-    outbound_context: str = "outbound"
+    # Click-to-call (outbound.py): Originate Local/<ext>@<contexts.agents> with Context
+    # <contexts.outbound> dials Local/<number>@customers; the customer answers as above
+    # and talks this long.
     customer_talk_time: float = 30.0
     # Real seconds between DialEnd CANCEL and the caller's hang-up when a caller hangs up
     # while an agent rings (Asterisk: 0-0.8 ms, often separate reads).
     cancel_hangup_gap: float = 0.0005
+    # Recordings last as long as the talk really did (the engine's talk time), at any
+    # time_scale; False writes model seconds (a 30 s talk at scale 0.25 gives 30 s).
+    real_time_recordings: bool = True
+    # "local": every party is a Local channel pair, as in the lab's traces; "pjsip": a
+    # caller from the trunk and an agent's phone are one PJSIP/<endpoint>-<hex> channel
+    # each, with real ringing (Newstate Ringing, DeviceStateChange RINGING). The pjsip
+    # option covers the engine's own routing (IVR, hold, connect); app_queue members,
+    # click-to-call and callbacks stay Local channels.
+    channels: str = "local"
 
 
 class Simulator:
@@ -68,7 +79,7 @@ class Simulator:
 
     async def start(self) -> None:
         cfg = self.config
-        self.pbx = Pbx(time_scale=cfg.time_scale, seed=cfg.seed)
+        self.pbx = Pbx(time_scale=cfg.time_scale, seed=cfg.seed, pjsip=cfg.channels == "pjsip")
         self.dialplan = Dialplan(
             self.pbx,
             agi_host=cfg.agi_host,
@@ -77,8 +88,10 @@ class Simulator:
             agents=self._agents,
             agi_runner=self._agi,
             noanswer_to_hold=cfg.noanswer_to_hold,
+            contexts=cfg.contexts,
         )
         self.dialplan.cancel_gap = cfg.cancel_hangup_gap
+        self.dialplan.real_time_recordings = cfg.real_time_recordings
         self.queues = QueueEngine(self.dialplan, cfg.queues)
         self.dialplan.queues = self.queues
         self.server = AmiServer(
@@ -118,11 +131,15 @@ class Simulator:
 
     # -- control ----------------------------------------------------------------------
     def place_call(self, caller: CallerSpec) -> str:
-        entry = caller.entry
+        entry, ctx = caller.entry, self.config.contexts
         if entry == "ivr":
-            context = "ivr-entry"
+            context = ctx.ivr
+        elif entry == "hotline":
+            context = ctx.hotline
         elif entry.startswith("queue:"):
-            context = "queue-entry"
+            context = ctx.queue
+        elif entry == "hold":
+            context = ctx.hold
         else:
             context = entry
         leg = self.dialplan.originate(caller, context)

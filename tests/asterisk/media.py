@@ -46,8 +46,8 @@ def rtp_pcap(
 ) -> None:
     """A pcap of one RTP stream (one SSRC, 20 ms packets) as a phone sends it: comfort
     silence, then each of ``keys`` as RFC 4733 events (100 ms, marker on the first packet,
-    three end packets) from ``keys_after`` seconds, then a sine tone at ``hz`` until
-    ``seconds``. SIPp's play_pcap_audio replays it with the pcap's timing."""
+    three end packets; a ``,`` pauses 2 s) from ``keys_after`` seconds, then a sine tone
+    at ``hz`` until ``seconds``. SIPp's play_pcap_audio replays it with the pcap's timing."""
     # Times in whole microseconds: float sums drift across second boundaries, and a
     # pcap timestamp that steps back makes SIPp send in bursts.
     packets: list[tuple[int, int, bool, int, bytes]] = []  # (usec, pt, marker, ts, payload)
@@ -58,6 +58,11 @@ def rtp_pcap(
         packets.append((t, 0, False, ts, silence))
         t, ts = t + frame_us, ts + 160
     for key in keys:
+        if key == ",":  # a dialler's pause: 2 s of silence, for the next menu to start
+            for _ in range(100):
+                packets.append((t, 0, False, ts, silence))
+                t, ts = t + frame_us, ts + 160
+            continue
         code = EVENTS[key]
         for i in range(5):  # 5 x 20 ms = 100 ms of event
             payload = struct.pack("!BBH", code, 10, 160 * (i + 1))

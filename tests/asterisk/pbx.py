@@ -83,16 +83,23 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return port
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_udp_pair() -> int:
-    """An even UDP port with the next three free too (RTP/RTCP; SIPp uses port+2)."""
+    """An even UDP port with the next three free too (RTP/RTCP; SIPp uses port+2), never
+    one handed out before in this process (phones bind theirs only when they start)."""
     while True:
         base = free_port(socket.SOCK_DGRAM) & ~1
+        if _HANDED_OUT & set(range(base - 3, base + 4)):
+            continue
         socks = []
         try:
             for p in range(base, base + 4):
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 socks.append(s)
                 s.bind(("127.0.0.1", p))
+            _HANDED_OUT.add(base)
             return base
         except OSError:
             continue
@@ -124,7 +131,9 @@ class Asterisk:
         self.http_port = free_port()  # http.conf: the browser phones' WebSocket (/ws)
         self.extra_pjsip = extra_pjsip
         self.extra_rtp = extra_rtp
-        self.rtp_start = 20000 + (self.sip_port % 20) * 1000
+        # Asterisk's RTP ports below the kernel's ephemeral range (32768+), where the SIPp
+        # phones' media ports come from: the two never collide.
+        self.rtp_start = 20000 + (self.sip_port % 12) * 1000
         self.extra_dialplan = extra_dialplan
         self.extra_queues = extra_queues
         self.etc = root / "etc"

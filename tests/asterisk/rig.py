@@ -20,7 +20,9 @@ from unittest import mock
 
 from crm.auth import create_user
 from crm.db import create_schema, make_engine
+from crm.model.customer import Customer
 from crm.model.interaction import InteractionRecord
+from crm.services.customers import add_customer, make_phone
 from crm.store import InteractionStore
 from crm.uow import UnitOfWork
 from cti import events as ev
@@ -172,6 +174,12 @@ class RealRig:
             create_user(uow, username=username, password=PASSWORD, role=role)
             uow.commit()
 
+    def add_customer(self, name: str, number: str) -> int:
+        with UnitOfWork(self.sql) as uow:
+            cid = add_customer(uow, Customer(name=name, phones=[make_phone(number)]), "test")
+            uow.commit()
+        return cid
+
     def recordings(self, call_id: str) -> list[Path]:
         return sorted(p for p in self.pbx.monitor.glob(f"*{call_id}*.wav"))
 
@@ -182,12 +190,19 @@ async def real_rig(
     *,
     agents_on: tuple[str, ...],
     extra_queues: str = "",
+    extra_dialplan: str = "",
     settings_hook: Callable[[Settings], Settings] | None = None,
     pbx_options: dict[str, Any] | None = None,
     pbx_hook: Callable[[Asterisk, Settings], Settings] | None = None,
 ) -> AsyncIterator[RealRig]:
     agi_port = free_port()
-    pbx = Asterisk(tmp / "pbx", agi_port=agi_port, extra_queues=extra_queues, **(pbx_options or {}))
+    pbx = Asterisk(
+        tmp / "pbx",
+        agi_port=agi_port,
+        extra_queues=extra_queues,
+        extra_dialplan=extra_dialplan,
+        **(pbx_options or {}),
+    )
     pbx.write_config()
     install_prompts(pbx, tmp / "prompts-build")
     settings = site_settings(tmp, pbx, agi_port)

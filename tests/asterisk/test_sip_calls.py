@@ -8,9 +8,12 @@ tone, agents 1000 Hz), and every agent's state afterwards.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from cti import events as ev
+from ivr.wiring import site_flows
 from tests.asterisk.phones import AgentPhone, Caller
 from tests.asterisk.rig import (
     agents_settle,
@@ -53,6 +56,37 @@ async def test_ivr_keys_to_a_skilled_agent(tmp_path: Path) -> None:
         finally:
             for p in (caller, billing, repair):
                 p.stop()
+
+
+async def test_hotline_flow_keys_to_a_skilled_agent(tmp_path: Path) -> None:
+    """The complete hotline flow (DID 95598): a known customer keys 1 (Mandarin), then
+    repairs (2 in the day menu, 3 in the after-hours menu, by the flow's own calendar);
+    the repair agent's phone rings with the customer's card and answers."""
+    flow = next(f for f in site_flows(SimpleNamespace(services=())).flows if f.route == "hotline")
+    second = "2" if flow.calendars["office"].is_open(time.time(), flow.timezone) else "3"
+    async with real_rig(tmp_path, agents_on=("a1002",)) as r:
+        customer = r.add_customer("张三丰", "13800001234")
+        phone = AgentPhone(tmp_path, "1002", ring_ms=1000, talk_ms=3000)
+        caller = Caller(tmp_path, did="95598", keys=f"1,{second}", keys_after_ms=1000)
+        try:
+            await phone.register(r.pbx)
+            async with desks(r, ("a1002",)) as tabs:
+                caller.dial(r.pbx)
+                await until(r.ended, 60, "the call to end")
+                end = r.ended()[0]
+                row = await r.wait_row(end.call_id)
+                nodes = [s["node"] for s in row.ivr_steps]
+                assert nodes[0] == "language" and row.ivr_steps[0]["key"] == "1", nodes
+                assert "identify" in nodes and row.customer_id == customer
+                assert row.service == "repair" and row.agent_answered == "1002"
+                assert row.end_reason == "completed"
+                pop = pops(tabs["a1002"], end.call_id)
+                assert pop and pop[0]["caller_name"] == "张三丰" and pop[0]["service"] == "repair"
+                assert_both_parties_recorded(r, row)
+                await agents_settle(r, {"a1002": "ready"})
+        finally:
+            caller.stop()
+            phone.stop()
 
 
 async def test_ten_concurrent_calls_on_three_agents(tmp_path: Path) -> None:

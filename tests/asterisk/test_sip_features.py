@@ -9,7 +9,8 @@ from pathlib import Path
 from cti import events as ev
 from cti.settings import AgentConfig, Settings
 from tests.asterisk.media import AGENT_HZ, CALLER_HZ, seconds_with_tone
-from tests.asterisk.phones import AgentPhone, Caller
+from tests.asterisk.pbx import AGENT_PASSWORDS
+from tests.asterisk.phones import AgentPhone, Caller, Sipp
 from tests.asterisk.rig import (
     agents_settle,
     assert_both_parties_recorded,
@@ -123,4 +124,53 @@ async def test_an_agent_with_two_devices(tmp_path: Path) -> None:
                 await agents_settle(r, {"a1006": "ready"})
         finally:
             for p in (caller, desk_phone, mobile):
+                p.stop()
+
+
+async def test_attended_transfer_from_the_phone(tmp_path: Path) -> None:
+    """1001 answers, calls 1002 on a second line, talks to them, then completes the
+    transfer (REFER with Replaces): the caller talks to 1002; one interaction with both
+    agents, both free afterwards."""
+    async with real_rig(tmp_path, agents_on=("a1001", "a1002")) as r:
+        r.engine.router.command("a1002", "not_ready", "busy")  # the IVR must pick 1001
+        first = AgentPhone(tmp_path, "1001", ring_ms=800, talk_ms=30000, action="dialog")
+        second = AgentPhone(tmp_path, "1002", ring_ms=500, talk_ms=6000)
+        caller = Caller(tmp_path, keys="1", hold_ms=60000)
+        consult: Sipp | None = None
+        try:
+            await first.register(r.pbx)
+            await second.register(r.pbx)
+            async with desks(r, ("a1001", "a1002")) as tabs:
+                caller.dial(r.pbx)
+                dialog = first.dir / "dialog.txt"
+                await until(dialog.exists, 30, "1001 to answer")
+                await until(lambda: len(dialog.read_text().split()) == 3, 5, "dialog.txt")
+                call_id, ast_tag, my_tag = dialog.read_text().split()
+                consult = Sipp(
+                    tmp_path, "consult-1001", "consult.xml",
+                    {"USER": "1001", "TARGET": "1002", "TALK_MS": "1500", "CALL_ID": call_id,
+                     "AST_TAG": ast_tag, "MY_TAG": my_tag},
+                )  # fmt: skip
+                consult.start(r.pbx, "-m", "1", "-s", "1002", "-au", "1001", "-ap",
+                              AGENT_PASSWORDS["1001"])  # fmt: skip
+                await until(lambda: r.obs.named("AttendedTransfer"), 30, "the transfer")
+                await until(lambda: not r.engine.model.live(), 40, "every call to end")
+                ends = r.ended()
+                assert len(ends) == 1, [(e.call_id, e.reason) for e in ends]
+                row = await r.wait_row(ends[0].call_id)
+                assert row.agents_offered == ["1001", "1002"], row.agents_offered
+                assert row.agent_answered == "1002"  # who has the caller at the end
+                assert row.end_reason == "completed" and row.extra["transfers"] == 1
+                assert [t.kind for t in r.of(ev.CallTransferred, row.call_id)] == ["attended"]
+                assert pops(tabs["a1001"], row.call_id)
+                # Recorded: the call with 1001 (caller and agent), and the consultation
+                # 1001 <-> 1002 under its own id, folded into this call.
+                files = recording_files(r, row)
+                assert sum(seconds_with_tone(f, CALLER_HZ) for f in files) >= 1
+                assert sum(seconds_with_tone(f, AGENT_HZ) for f in files) >= 1
+                merged = r.of(ev.CallTransferred, row.call_id)[0].merged_call_id
+                assert list(r.pbx.monitor.glob(f"{merged}-*.wav")), "no consultation recording"
+                await agents_settle(r, {"a1001": "ready", "a1002": "ready"})
+        finally:
+            for p in (caller, first, second, *([consult] if consult else [])):
                 p.stop()

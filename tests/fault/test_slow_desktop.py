@@ -198,7 +198,7 @@ async def test_slow_desktop_is_dropped_and_others_keep_their_pops(tmp_path: Path
         if pairs[0][1] == "DialBegin":
             f = dict(pairs)
             dest = f.get("DestChannel", "")
-            if f.get("Channel") and dest.startswith("Local/") and "@agents" in dest:
+            if f.get("Channel") and dest.startswith("Local/") and "@cti-agents" in dest:
                 rings.setdefault((f["Linkedid"], dest[6 : dest.index("@")]), time.time())
 
     engine: Proc | None = None

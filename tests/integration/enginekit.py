@@ -67,14 +67,9 @@ def settings_for(
         journal_path=str(tmp / "journal.jsonl"),
         recordings_dir=str(tmp / "recordings"),
         wrap_up_seconds=wrap_up,
-        dialplan=DialplanConfig(
-            hold_context="hold",
-            connect_context="connect",
-            agent_context="agents",
-            agent_dial="Local/{extension}@agents",
-            outbound_context="outbound",
-            callback_context="callback",
-        ),
+        # The shipped dialplan's contexts (the simulator runs them); its agents are Local
+        # channels, the way the simulated phones are reached.
+        dialplan=DialplanConfig(agent_dial="Local/{extension}@cti-agents"),
         skills=("billing", "repair", "installation", "complaint", "english"),
         services=DEMO_SERVICES,
         agents=agents,
@@ -91,6 +86,7 @@ async def rig(
     prepare: Callable[[Any], None] | None = None,
     engine_options: Callable[[Any, InteractionStore], dict[str, Any]] | None = None,
     sounds: Callable[[Engine], dict[str, int]] | None = None,
+    sim_options: dict[str, Any] | None = None,
 ) -> AsyncIterator[Rig]:
     """Simulator + engine + SQLite CRM over real TCP. ``prepare(sql)`` seeds the CRM before
     the engine starts, ``engine_options(sql, store)`` adds Engine keyword arguments (web
@@ -110,6 +106,7 @@ async def rig(
         recordings_dir=tmp / "rec",
         noanswer_to_hold=True,
         auth_failure_delay=0.05,
+        **(sim_options or {}),
     )
     # The PBX must have the engine's prompts installed, as a real one would after
     # `cti prompts build`; without them GET DATA fails at once and no key is read.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from cti.simulator import AgentPhone, CallerSpec, SimConfig, Simulator
+from cti.simulator import LAB, AgentPhone, CallerSpec, SimConfig, Simulator
 from cti.simulator.recorder import wav_header_ok
 from tests.integration.simhelpers import AgiConn, AgiServer, AmiClient
 
@@ -31,7 +31,8 @@ async def test_twenty_callers_ivr_hold_redirect_agent(tmp_path: Path) -> None:
     agi = AgiServer(menu)
     port = await agi.start()
     agents = [AgentPhone(f"10{i:02d}", 0.0, 5.0) for i in range(20)]
-    cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path, agents=agents)
+    cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path, agents=agents,
+                    contexts=LAB, real_time_recordings=False)
     try:
         async with Simulator(cfg) as sim:
             cl = AmiClient()
@@ -85,7 +86,7 @@ async def test_twenty_callers_ivr_hold_redirect_agent(tmp_path: Path) -> None:
 async def test_drop_ami_connections_model_keeps_running(tmp_path: Path) -> None:
     agi = AgiServer(menu)
     port = await agi.start()
-    cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path)
+    cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path, contexts=LAB)
     try:
         async with Simulator(cfg) as sim:
             cl = AmiClient()
@@ -111,7 +112,8 @@ async def test_drop_ami_connections_model_keeps_running(tmp_path: Path) -> None:
 async def test_ring_no_answer_goes_back_to_hold(tmp_path: Path) -> None:
     agi = AgiServer(menu)
     port = await agi.start()
-    cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path, noanswer_to_hold=True)
+    cfg = SimConfig(agi_port=port, time_scale=SCALE, recordings_dir=tmp_path,
+                    noanswer_to_hold=True, contexts=LAB)
     try:
         async with Simulator(cfg) as sim:
             cl = AmiClient()

@@ -24,7 +24,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from cti.simulator import SimConfig, Simulator
+from cti.simulator import LAB, SimConfig, Simulator
 from tests.conftest import FIXTURES
 from tests.integration.simhelpers import (
     SNAPSHOT,
@@ -282,6 +282,7 @@ async def run_capture(
         time_scale=SCALE,
         recordings_dir=tmp_path,
         auth_failure_delay=0.05,
+        contexts=LAB,  # the traces were recorded with the lab's dialplan
     )
     try:
         async with Simulator(config) as sim:

@@ -48,7 +48,7 @@ async def test_click_to_call_rings_the_agent_then_the_customer(tmp_path: Path) -
             assert router.agents["a1001"].state.value == "ringing"
             await until(lambda: (tab.last_pop() or {}).get("status") == "dialing", 10, "pop")
             await until(lambda: len(rings) >= 2, 20, "both phones rang")
-            assert rings[0].startswith("Local/1001@agents-") and rings[0].endswith(";2")
+            assert rings[0].startswith("Local/1001@cti-agents-") and rings[0].endswith(";2")
             assert rings[1].startswith("Local/13800001234@customers-")
             await until(
                 lambda: router.agents["a1001"].state.value == "on_call", 10, "agent on the call"

@@ -89,10 +89,11 @@ async def test_click_to_call_recording_has_the_talk_and_the_agent(tmp_path: Path
     with wave.open(str(path), "rb") as w:
         frames = w.getnframes()
     assert frames > 0 and _peak(path) > 1000, "the talk's audio, not silence or a header"
-    # The talk lasted 60 model seconds; the recording holds it (model seconds).
-    assert seg["duration"] == pytest.approx(60.0, abs=3.0)
+    # The talk lasted 60 model seconds (3 s here): the recording is as long.
+    assert seg["duration"] == pytest.approx(60.0 * SCALE, abs=0.4)
     assert call["duration"] == pytest.approx(seg["duration"])
     assert row is not None and row.agent_answered == "1001" and row.direction == "outbound"
     assert row.customer_id == cust and row.caller_number == NUMBER
     assert row.talk_seconds == pytest.approx(60.0 * SCALE, abs=0.6)
+    assert seg["duration"] == pytest.approx(row.talk_seconds, abs=0.3)
     assert cid in {m["call_id"] for m in mine}, "in the agent's own recordings"

@@ -124,7 +124,8 @@ async def test_engine_restart_mid_talk_keeps_the_journey_and_one_whole_recording
     assert [(s["seq"], s["status"]) for s in segs] == [(1, "stored")], segs
     path = tmp_path / "rec" / segs[0]["name"]
     assert wav_seconds(path) == pytest.approx(segs[0]["duration"], abs=0.001)
-    assert segs[0]["duration"] >= 70 * 0.95  # the whole talk, in model seconds
+    # The whole talk: as long as the row's talk time (both real seconds).
+    assert segs[0]["duration"] == pytest.approx(row.talk_seconds, abs=0.25)
 
 
 async def test_a_new_segment_after_a_restart_never_reuses_a_number(tmp_path: Path) -> None:
@@ -202,7 +203,7 @@ async def test_asterisk_on_another_host_writes_its_path_and_the_engine_reads_its
         await stored(r, cid)
         [seg] = r.engine.recordings.registry.segments(cid)
         assert files == [str(spool / seg["name"])], "Asterisk is given its own path"
-        assert seg["status"] == "stored" and seg["duration"] > 15
+        assert seg["status"] == "stored" and seg["duration"] > 0.3  # 20 model s at 0.02
 
         # The mount is down when the next call ends: a clear error, the segment missing...
         mount.unlink()
@@ -218,4 +219,4 @@ async def test_asterisk_on_another_host_writes_its_path_and_the_engine_reads_its
         report = verify_files(r.engine.recordings.config, r.engine.recordings.registry)
         assert seg2["name"] in report.recovered
         again = r.engine.recordings.registry.segment(seg2["id"])
-        assert again is not None and again["status"] == "stored" and again["duration"] > 15
+        assert again is not None and again["status"] == "stored" and again["duration"] > 0.3

@@ -27,8 +27,8 @@ def routing_config(**callback: object) -> RoutingConfig:
         agents=(AgentProfile("a1", "1001", name="王芳"),),
         wrap_up=0.0,
         callback=CallbackConfig(
-            channel="Local/{number}@callback",
-            context="connect",
+            channel="Local/{number}@cti-callback",
+            context="cti-connect",
             **callback,  # type: ignore[arg-type]
         ),
     )
@@ -47,7 +47,7 @@ async def test_caller_takes_a_callback_keeps_their_place_and_is_connected(
                 ex.router.login(aid, r.engine.clock(), ready=True)
 
         def hand_off(e: ev.CallStarted) -> None:
-            if "@hold-" in e.channel:  # callers on hold; not the callback we originate
+            if "@cti-hold-" in e.channel:  # callers on hold; not the callback we originate
                 r.engine.bus.publish_all(r.engine.model.queue(e.call_id, "general", e.at))
 
         r.engine.bus.subscribe(hand_off, ev.CallStarted)
@@ -79,7 +79,7 @@ async def test_caller_takes_a_callback_keeps_their_place_and_is_connected(
                 (
                     e
                     for e in r.events
-                    if isinstance(e, ev.CallStarted) and "@callback-" in e.channel
+                    if isinstance(e, ev.CallStarted) and "@cti-callback-" in e.channel
                 ),
                 None,
             )
