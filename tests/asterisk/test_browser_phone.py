@@ -339,8 +339,11 @@ async def test_attended_transfer_between_browser_agents(tmp_path: Path) -> None:
                 await until(lambda: r.of(ev.CallEnded, call_id), 30, "the call to end")
                 customer = await r.wait_row(call_id)
                 assert customer.caller_number == "13800001234"
-                assert customer.agent_answered == "1002", customer
-                assert "1001" in customer.agents_offered, customer.agents_offered
-                assert r.obs.named("AttendedTransfer")
+                # One interaction for the customer, under their call, with both agents.
+                assert [e.call_id for e in r.ended()] == [call_id], r.ended()
+                assert customer.agents_offered == ["1001", "1002"], customer.agents_offered
+                assert customer.agent_answered == "1002" and customer.end_reason == "completed"
+                assert [t.kind for t in r.of(ev.CallTransferred, call_id)] == ["attended"]
+                await agents_settle(r, {"a1001": "ready", "a1002": "ready"})
         finally:
             caller.stop()
