@@ -50,6 +50,7 @@ def setup(
     watch = phone.PhoneWatch(engine, lambda aid: len(desk.hub.subscribers(agent_topic(aid))))
     app[phone.PHONES] = watch
     app.router.add_get("/desk/phone-credentials", phone.phone_credentials)
+    app.router.add_post("/desk/phone-status", phone.phone_status)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if crm_sql is not None:

@@ -54,6 +54,7 @@ class PhoneWatch:
         self._secrets: dict[str, phones.PhoneCredential] = {}
         self._mtime: float | None = None
         self._registered: dict[str, bool] = {}  # endpoint -> as AMI last said
+        self._reported: dict[str, bool] = {}  # agent id -> as their desk last said
         self._checks: dict[str, asyncio.TimerHandle] = {}
 
     def stop(self) -> None:
@@ -94,6 +95,13 @@ class PhoneWatch:
         if aid is not None and not here:
             self._check_soon(aid, f"registration {event.get('ContactStatus')}")
 
+    def reported(self, agent_id: str, registered: bool) -> None:
+        """The desk's own word: its phone lost (or regained) its registration, e.g. the
+        WebSocket to Asterisk dropped while the desk's own connection stayed up."""
+        self._reported[agent_id] = registered
+        if not registered and self.endpoint_of(agent_id) is not None:
+            self._check_soon(agent_id, "desk reports phone unregistered")
+
     def desk_closed(self, agent_id: str) -> None:
         if self.endpoint_of(agent_id) is not None and self._hub_count(agent_id) == 0:
             self._check_soon(agent_id, "desk closed")
@@ -110,7 +118,11 @@ class PhoneWatch:
         endpoint = self.endpoint_of(agent_id)
         if endpoint is None:
             return
-        if self._hub_count(agent_id) == 0 or self._registered.get(endpoint) is False:
+        if (
+            self._hub_count(agent_id) == 0
+            or self._registered.get(endpoint) is False
+            or self._reported.get(agent_id) is False
+        ):
             self.offline(agent_id, why)
 
     def offline(self, agent_id: str, why: str) -> None:
@@ -143,19 +155,45 @@ class PhoneWatch:
 PHONES: web.AppKey[PhoneWatch] = web.AppKey("desk_phones", PhoneWatch)
 
 
-async def phone_credentials(request: web.Request) -> web.Response:
+def _agent_of(request: web.Request) -> str:
+    """The agent behind a desk request, or an HTTP refusal."""
     from agent_desktop.ws import DESK, _identity  # the desk's own session check
 
     identity = _identity(request)
     if identity is None:
         raise web.HTTPUnauthorized(text="log in")
-    desk = request.app[DESK]
-    agent_id = agent_id_for(identity, desk.notifier.router)
+    agent_id = agent_id_for(identity, request.app[DESK].notifier.router)
     if agent_id is None:
         raise web.HTTPForbidden(text="agents only")
     # Only the desk's own script asks (a custom header: no form or <script> can send it).
     if request.headers.get("X-CTI-Desk") != "phone":
         raise web.HTTPForbidden(text="desk requests only")
+    return agent_id
+
+
+async def phone_status(request: web.Request) -> web.Response:
+    """POST {"registered": bool} from the agent's desk. A write with the session cookie:
+    the custom header (which a cross-site page cannot send without CORS) and a same-origin
+    Origin are its CSRF defence."""
+    agent_id = _agent_of(request)
+    origin = request.headers.get("Origin")
+    if origin is None or urlsplit(origin).netloc != request.host:
+        raise web.HTTPForbidden(text="cross-origin request refused")
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="JSON body expected") from None
+    if not isinstance(body, dict) or not isinstance(body.get("registered"), bool):
+        raise web.HTTPBadRequest(text='{"registered": true|false} expected')
+    request.app[PHONES].reported(agent_id, body["registered"])
+    return web.json_response({"ok": True})
+
+
+async def phone_credentials(request: web.Request) -> web.Response:
+    from agent_desktop.ws import DESK
+
+    agent_id = _agent_of(request)
+    desk = request.app[DESK]
     watch = request.app[PHONES]
     endpoint = watch.endpoint_of(agent_id)
     agent = desk.notifier.router.agents[agent_id]

@@ -33,6 +33,16 @@
     $("ph-hold").textContent = held ? P.ph_resume : P.ph_hold;
     $("ph-mute").textContent = muted ? P.ph_unmute : P.ph_mute;
   }
+  // Tell the engine when the registration is lost or back: it takes the agent out of
+  // routing at once, not when Asterisk's next qualify notices.
+  var told = null;
+  function report(registered) {
+    if (told === registered) { return; }
+    told = registered;
+    fetch("/desk/phone-status", {method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: {"X-CTI-Desk": "phone", "Content-Type": "application/json"},
+      body: JSON.stringify({registered: registered})}).catch(function () { told = null; });
+  }
   function idleStatus() { setStatus(ua && ua.isRegistered() ? "registered" : "offline"); }
 
   // ---- ring sound: a generated 450 Hz tone, 1 s on / 4 s off (China's ring cadence) ----
@@ -259,10 +269,10 @@
       user_agent: "CTI desk (JsSIP " + JsSIP.version + ")"
     });
     ua.on("connecting", function () { if (!session) { setStatus("connecting"); } });
-    ua.on("registered", function () { mark("registered"); if (!session) { idleStatus(); } });
-    ua.on("unregistered", function () { mark("unregistered"); if (!session) { idleStatus(); } });
-    ua.on("registrationFailed", function (e) { toast(P.ph_reg_failed + ": " + e.cause, true); idleStatus(); });
-    ua.on("disconnected", function () { mark("disconnected"); if (!session) { setStatus("offline"); } });
+    ua.on("registered", function () { mark("registered"); report(true); if (!session) { idleStatus(); } });
+    ua.on("unregistered", function () { mark("unregistered"); report(false); if (!session) { idleStatus(); } });
+    ua.on("registrationFailed", function (e) { toast(P.ph_reg_failed + ": " + e.cause, true); report(false); idleStatus(); });
+    ua.on("disconnected", function () { mark("disconnected"); report(false); if (!session) { setStatus("offline"); } });
     ua.on("newRTCSession", onNewSession);
     ua.start();
   }

@@ -33,7 +33,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from cti.phones import PhoneAgent, write_endpoints
 from cti.settings import PhoneConfig, Settings
 from tests.asterisk.media import AGENT_HZ
-from tests.asterisk.pbx import Asterisk
+from tests.asterisk.pbx import Asterisk, free_port
 from tests.asterisk.rig import RealRig, real_rig
 from tests.e2e.browser import ARGS, CHROMIUM, log_in
 
@@ -90,11 +90,63 @@ def tone_wav(path: Path, hz: float = AGENT_HZ, seconds: float = 10.0) -> Path:
     return path
 
 
+class CuttableLink:
+    """A TCP relay between the browsers and Asterisk's HTTP port that the test can cut
+    (every connection dropped, new ones refused) and restore: a network outage."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.target = 0  # Asterisk's http port, set once the rig has it
+        self.up = True
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.up:
+            writer.close()
+            return
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target)
+        self._writers |= {writer, up_w}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer), return_exceptions=True)
+        self._writers -= {writer, up_w}
+
+    def cut(self) -> None:
+        self.up = False
+        for w in list(self._writers):
+            w.transport.abort()
+
+    def restore(self) -> None:
+        self.up = True
+
+    async def close(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
 @contextlib.asynccontextmanager
 async def phone_rig(
-    tmp: Path, *, agents_on: tuple[str, ...], browser_agents: tuple[str, ...], **kw: Any
+    tmp: Path,
+    *,
+    agents_on: tuple[str, ...],
+    browser_agents: tuple[str, ...],
+    link: CuttableLink | None = None,
+    **kw: Any,
 ) -> AsyncIterator[RealRig]:
-    """``browser_agents``: extensions whose calls ring their desk's browser phone."""
+    """``browser_agents``: extensions whose calls ring their desk's browser phone;
+    ``link``: the browsers reach Asterisk through it."""
 
     def hook(pbx: Asterisk, settings: Settings) -> Settings:
         secrets = tmp / "phone-secrets.json"
@@ -110,7 +162,7 @@ async def phone_rig(
             settings,
             agents=rewired,
             phone=PhoneConfig(
-                websocket_url=f"ws://127.0.0.1:{pbx.http_port}/ws",
+                websocket_url=f"ws://127.0.0.1:{link.port if link else pbx.http_port}/ws",
                 secrets_path=str(secrets),
                 endpoint_suffix=SUFFIX,
             ),
@@ -119,7 +171,15 @@ async def phone_rig(
     async with real_rig(
         tmp, agents_on=agents_on, pbx_options=pbx_options(), pbx_hook=hook, **kw
     ) as r:
-        yield r
+        if link is None:
+            yield r
+            return
+        link.target = r.pbx.http_port
+        await link.start()
+        try:
+            yield r
+        finally:
+            await link.close()
 
 
 @dataclasses.dataclass

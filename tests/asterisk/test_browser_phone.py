@@ -15,7 +15,13 @@ from typing import Any
 from agent_desktop.views import STATIC_FILES
 from cti import events as ev
 from cti import phones
-from tests.asterisk.browserphone import chromium_for_phones, open_desk, phone_rig, registered
+from tests.asterisk.browserphone import (
+    CuttableLink,
+    chromium_for_phones,
+    open_desk,
+    phone_rig,
+    registered,
+)
 from tests.asterisk.phones import Caller
 from tests.asterisk.rig import agents_settle, assert_both_parties_recorded, until
 from tests.integration.desktop.kit import client, login
@@ -227,6 +233,19 @@ async def test_phone_credentials_stay_with_their_agent(tmp_path: Path, caplog: A
                     assert resp.status == 403
                 async with a.get(url) as resp:  # not the desk's script (a form, an <img>)
                     assert resp.status == 403
+                # The desk's phone-status write: same origin and the desk's header only.
+                status_url = r.base + "/desk/phone-status"
+                body = {"registered": False}
+                evil = {**desk_header, "Origin": "http://evil.example"}
+                async with a.post(status_url, json=body, headers=evil) as resp:
+                    assert resp.status == 403
+                async with a.post(status_url, json=body, headers={"Origin": r.base}) as resp:
+                    assert resp.status == 403
+                async with a.post(
+                    status_url, data="[]", headers={**desk_header, "Origin": r.base}
+                ) as resp:
+                    assert resp.status == 400
+                assert r.agent_state("a1001") == "ready"
                 async with anon.get(url, headers=desk_header, allow_redirects=False) as resp:
                     assert resp.status in (302, 401, 403)
                     assert secrets["1001"].secret not in await resp.text()
@@ -347,3 +366,30 @@ async def test_attended_transfer_between_browser_agents(tmp_path: Path) -> None:
                 await agents_settle(r, {"a1001": "ready", "a1002": "ready"})
         finally:
             caller.stop()
+
+
+async def test_a_lost_phone_connection_takes_the_agent_out_and_the_phone_comes_back(
+    tmp_path: Path,
+) -> None:
+    """The link between the browser and Asterisk drops (the desk's own websocket stays
+    up): the phone tells the desk it lost its registration and the agent is made not
+    ready, "phone offline", within 5 s (Asterisk alone would notice only at its next
+    qualify). When the link returns the phone registers again by itself."""
+    link = CuttableLink()
+    async with phone_rig(tmp_path, agents_on=("a1001",), browser_agents=("1001",), link=link) as r:
+        async with chromium_for_phones(tmp_path) as browser:
+            desk = await open_desk(browser, r, "a1001")
+            await registered(r, "1001-web")
+            assert r.agent_state("a1001") == "ready"
+            link.cut()
+            await desk.wait_event("disconnected", timeout=10)
+            cut = time.monotonic()
+            await until(lambda: r.agent_state("a1001") == "not_ready", 5, "not ready")
+            assert time.monotonic() - cut < 5
+            assert r.engine.router.router.agents["a1001"].reason == "phone_offline"
+            assert await desk.page.evaluate("window.ctiPhone.status") == "offline"
+            link.restore()
+            await desk.wait_event("registered", count=2, timeout=40)
+            await registered(r, "1001-web")
+            # Going ready again is the agent's own choice, on the desk.
+            assert r.agent_state("a1001") == "not_ready"
