@@ -45,9 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("simulate", help="run the PBX simulator alone", add_help=False)
     sub.add_parser("admin", help="users and demo data", add_help=False)
     sub.add_parser("routing", help="routing tools (import-queues)", add_help=False)
-    sub.add_parser(
-        "phones", help="browser phones: write-endpoints (pjsip include)", add_help=False
-    )
+    sub.add_parser("phones", help="browser phones: write-endpoints (pjsip include)", add_help=False)
     sub.add_parser(
         "node", help="one node of a cluster: --role engine|web (Redis lease)", add_help=False
     )
