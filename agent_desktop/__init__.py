@@ -34,8 +34,9 @@ def setup(
     crm_sql: Any = None,
     config: DeskConfig | None = None,
 ) -> Desk:
-    from agent_desktop import views, ws
+    from agent_desktop import phone, views, ws
     from agent_desktop.crmview import CrmDesk
+    from agent_desktop.notifier import agent_topic
 
     desk = Desk(engine, CrmDesk(crm_sql) if crm_sql is not None else None, config)
     app[DESK] = desk
@@ -46,6 +47,10 @@ def setup(
     app.router.add_get("/wallboard", views.wallboard_page)
     app.router.add_get("/wallboard/ws", ws.wallboard_ws)
     app.router.add_get("/wallboard/data.json", views.wallboard_json)
+    watch = phone.PhoneWatch(engine, lambda aid: len(desk.hub.subscribers(agent_topic(aid))))
+    app[phone.PHONES] = watch
+    app.router.add_get("/desk/phone-credentials", phone.phone_credentials)
+    app.router.add_post("/desk/phone-status", phone.phone_status)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if crm_sql is not None:
@@ -59,11 +64,17 @@ def setup(
             # missing from its totals, which the log says.
             log.exception("wallboard totals not rebuilt from the CRM")
         desk.subscribe()
+        listeners = getattr(engine, "ami_listeners", None)
+        if listeners is not None:
+            listeners.append(watch.on_ami_event)
         task = asyncio.create_task(desk.run(), name="agent-desk")
         try:
             yield
         finally:
             desk.unsubscribe()
+            if listeners is not None and watch.on_ami_event in listeners:
+                listeners.remove(watch.on_ami_event)
+            watch.stop()
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 

@@ -22,6 +22,7 @@ NOT_READY_REASONS: dict[str, tuple[str, str]] = {
     "training": ("培训", "Training"),
     "admin": ("事务处理", "Admin work"),
     "supervisor": ("主管设置", "Set by supervisor"),
+    "phone_offline": ("话机离线", "Phone offline"),  # set by the desk, not chosen
 }
 CATEGORIES: dict[str, tuple[str, str]] = {
     "consultation": ("咨询", "Consultation"),
@@ -327,6 +328,7 @@ def pick(pair: tuple[str, str], lang: str) -> str:
 def script_strings(lang: str) -> dict[str, object]:
     return {
         "text": {k: pick(TEXT[k], lang) for k in SCRIPT_KEYS},
+        "phone_text": {k: pick(v, lang) for k, v in PHONE_TEXT.items()},
         "states": {k: pick(v, lang) for k, v in STATES.items()},
         "dispositions": {k: pick(v, lang) for k, v in DISPOSITIONS.items()},
         "reasons": {k: pick(v, lang) for k, v in NOT_READY_REASONS.items()},
@@ -342,3 +344,43 @@ def script_strings(lang: str) -> dict[str, object]:
         "incident_types": {k: pick(v, lang) for k, v in INCIDENT_TYPES.items()},
         "lang": lang,
     }
+
+
+# The desk's browser phone (agent_desktop/phone.py, static/phone.js).
+PHONE_TEXT: dict[str, tuple[str, str]] = {
+    "phone": ("软电话", "Phone"),
+    "ph_offline": ("离线", "Offline"),
+    "ph_connecting": ("连接中", "Connecting"),
+    "ph_registered": ("已注册", "Registered"),
+    "ph_ringing": ("来电振铃", "Ringing"),
+    "ph_talking": ("通话中", "Talking"),
+    "ph_on_hold": ("保持中", "On hold"),
+    "ph_consulting": ("咨询中", "Consulting"),
+    "ph_answer": ("接听", "Answer"),
+    "ph_hangup": ("挂机", "Hang up"),
+    "ph_hold": ("保持", "Hold"),
+    "ph_resume": ("恢复", "Resume"),
+    "ph_mute": ("静音", "Mute"),
+    "ph_unmute": ("取消静音", "Unmute"),
+    "ph_auto_answer": ("自动接听", "Auto-answer"),
+    "ph_keypad": ("拨号盘", "Keypad"),
+    "ph_xfer_target": ("转接分机", "Transfer to extension"),
+    "ph_blind": ("直接转接", "Blind transfer"),
+    "ph_consult": ("咨询转接", "Consult"),
+    "ph_complete": ("完成转接", "Complete transfer"),
+    "ph_mic": ("麦克风", "Microphone"),
+    "ph_speaker": ("扬声器", "Speaker"),
+    "ph_default": ("默认", "Default"),
+    "ph_quality": ("通话质量", "Call quality"),
+    "ph_good": ("良好", "Good"),
+    "ph_fair": ("一般", "Fair"),
+    "ph_poor": ("较差", "Poor"),
+    "ph_loss": ("丢包", "loss"),
+    "ph_jitter": ("抖动", "jitter"),
+    "ph_rtt": ("往返", "RTT"),
+    "ph_no_phone": ("本坐席未配置软电话", "No browser phone for this agent"),
+    "ph_failed": ("呼叫失败", "Call failed"),
+    "ph_no_mic": ("无法使用麦克风", "Microphone unavailable"),
+    "ph_reg_failed": ("注册失败", "Registration failed"),
+}
+TEXT.update(PHONE_TEXT)

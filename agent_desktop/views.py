@@ -58,6 +58,7 @@ def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -
     strings["services"] = {
         s.name: (s.label_zh if lang == "zh" else s.label_en) or s.name for s in settings.services
     }
+    strings["phone"] = bool(settings.phone.websocket_url)
     ctx.update(
         lang=lang,
         t=lambda key: pick(TEXT[key], lang),
@@ -73,9 +74,12 @@ def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -
     if "lang" in request.query:
         resp.set_cookie("cti_lang", lang, httponly=True, samesite="Strict")
     # Scripts from our own origin only: no inline script, so injected markup cannot run.
+    # The browser phone's SIP WebSocket (Asterisk's /ws) is the one other place it talks to.
+    phone_url = settings.phone.websocket_url
+    connect = "'self'" + (f" {phone_url}" if phone_url else "")
     resp.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "connect-src 'self'; frame-ancestors 'none'"
+        f"connect-src {connect}; frame-ancestors 'none'"
     )
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "no-store"
@@ -103,7 +107,7 @@ async def desk_page(request: web.Request) -> web.Response:
         user=identity,
         agent=agent,
         services=services,
-        reasons=NOT_READY_REASONS,
+        reasons={k: v for k, v in NOT_READY_REASONS.items() if k != "phone_offline"},
         categories=CATEGORIES,
         dispositions=DISPOSITIONS,
         ticket_actions=TICKET_ACTIONS,

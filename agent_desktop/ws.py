@@ -176,15 +176,23 @@ async def desk_ws(request: web.Request) -> web.StreamResponse:
     async def handle(cmd: Command) -> dict[str, Any]:
         return await commands.agent_command(desk, agent_id, identity.username, cmd)
 
-    return await _serve(
-        request,
-        identity,
-        [agent_topic(agent_id)],
-        AGENT_COMMANDS,
-        handle,
-        lambda: desk.notifier.snapshot(agent_id, announcements),
-        lambda who: agent_id_for(who, desk.notifier.router) == agent_id,
-    )
+    try:
+        return await _serve(
+            request,
+            identity,
+            [agent_topic(agent_id)],
+            AGENT_COMMANDS,
+            handle,
+            lambda: desk.notifier.snapshot(agent_id, announcements),
+            lambda who: agent_id_for(who, desk.notifier.router) == agent_id,
+        )
+    finally:
+        # The tab is the phone: its last socket gone, a browser-phone agent leaves routing.
+        from agent_desktop.phone import PHONES
+
+        watch = request.app.get(PHONES)
+        if watch is not None:
+            watch.desk_closed(agent_id)
 
 
 async def wallboard_ws(request: web.Request) -> web.StreamResponse:

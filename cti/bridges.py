@@ -37,8 +37,17 @@ class BridgeMixin:
             if other is None or other.bridge != bridge:
                 members.discard(other_uid)  # hung up or moved on without a BridgeLeave
             elif other.call_id != chan.call_id:
-                return self._merge(other.call_id, chan.call_id, now)
+                return self._merge(*self._older_first(other.call_id, chan.call_id), now)
         return []
+
+    def _older_first(self, a: str, b: str) -> tuple[str, str]:
+        """(keep, gone): the call being transferred began before its consultation, and it
+        is the one that stays, whichever bridge Asterisk keeps (it may move the caller
+        into the consultation's bridge, or the consulted agent into the caller's)."""
+        call_a, call_b = self.calls.get(a), self.calls.get(b)
+        if call_a is not None and call_b is not None and call_b.started_at < call_a.started_at:
+            return b, a
+        return a, b
 
     def _merge(self, keep_id: str, gone_id: str, now: float) -> list[ev.DomainEvent]:
         keep, gone = self.calls.get(keep_id), self.calls.get(gone_id)

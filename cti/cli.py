@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("simulate", help="run the PBX simulator alone", add_help=False)
     sub.add_parser("admin", help="users and demo data", add_help=False)
     sub.add_parser("routing", help="routing tools (import-queues)", add_help=False)
+    sub.add_parser("phones", help="browser phones: write-endpoints (pjsip include)", add_help=False)
     sub.add_parser(
         "node", help="one node of a cluster: --role engine|web (Redis lease)", add_help=False
     )
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         ("simulate", _simulate_main),
         ("admin", _admin_main),
         ("routing", _routing_main),
+        ("phones", _phones_main),
         ("node", _node_main),
     ):
         if name in args_list[:3]:
@@ -123,6 +125,12 @@ def _routing_main(argv: list[str]) -> int:
     from routing.cli import main as routing_main
 
     return routing_main(argv)
+
+
+def _phones_main(argv: list[str]) -> int:
+    from cti.phones import main as phones_main
+
+    return phones_main(argv)
 
 
 def _admin_main(argv: list[str]) -> int:

@@ -115,6 +115,9 @@ class Engine:
         self.web_port: int | None = None
         self.resyncs = 0
         self.event_errors = 0
+        # Raw AMI events for the web side's watchers (the desk's browser phones), after
+        # the model and routing; each is called as listener(event, now).
+        self.ami_listeners: list[Any] = []
         self._group: asyncio.TaskGroup | None = None
         self._stack: contextlib.AsyncExitStack | None = None
 
@@ -152,6 +155,8 @@ class Engine:
                 self.bus.publish(domain_event)
             # After the model, so the call is known when (say) its virtual-hold key arrives.
             self.router.on_ami_event(event, now)
+            for listener in self.ami_listeners:
+                listener(event, now)
         except Exception:
             # One odd event must not take the AMI session (and every call) down with it.
             self.event_errors += 1

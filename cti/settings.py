@@ -79,6 +79,15 @@ def check_dial(text: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class PhoneConfig:
+    """The desk's browser phone (WebRTC over Asterisk's WebSocket; see cti.phones)."""
+
+    websocket_url: str = ""  # e.g. wss://pbx.example.com:8089/ws; empty: no browser phone
+    secrets_path: str = "var/phone-secrets.json"  # per-agent SIP secrets, mode 0600
+    endpoint_suffix: str = "-web"  # the agent's WebRTC endpoint is <extension><suffix>
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     source: str
     asterisk: tuple[AmiSettings, ...]
@@ -106,6 +115,7 @@ class Settings:
     skills: tuple[str, ...] = ()
     services: tuple[ServiceConfig, ...] = ()
     agents: tuple[AgentConfig, ...] = ()
+    phone: PhoneConfig = field(default_factory=PhoneConfig)
 
     def agent_dial(self, extension: str) -> str:
         """The dial string that rings the agent with this extension."""
@@ -273,6 +283,7 @@ def parse_settings(root: Located, base: Path) -> Settings:
             "wrap_up_seconds",
             "wrap_up_mode",
             "time_zone",
+            "phone",
             "wallboard",
             "dialplan",
             "skills",
@@ -369,6 +380,20 @@ def parse_settings(root: Located, base: Path) -> Settings:
     board = root.get("wallboard")
     if board is not None:
         board.keys_within({"thresholds"})
+    phone_item = root.get("phone")
+    phone = PhoneConfig(secrets_path=path("phone_secrets", "var/phone-secrets.json"))
+    if phone_item is not None and phone_item.value:
+        phone_item.keys_within({"websocket_url", "secrets_path", "endpoint_suffix"})
+        url = phone_item.get("websocket_url")
+        secrets = phone_item.get("secrets_path")
+        suffix = phone_item.get("endpoint_suffix")
+        if url is not None and url.str() and not url.str().startswith(("ws://", "wss://")):
+            raise url.error("websocket_url is ws://host:port/ws or wss://host:port/ws")
+        phone = PhoneConfig(
+            websocket_url=url.str() if url is not None else "",
+            secrets_path=path("phone_secrets", secrets.str()) if secrets else phone.secrets_path,
+            endpoint_suffix=suffix.str() if suffix is not None else "-web",
+        )
     return Settings(
         source=root.file,
         asterisk=servers,
@@ -396,6 +421,7 @@ def parse_settings(root: Located, base: Path) -> Settings:
         skills=skills,
         services=tuple(services),
         agents=tuple(agents),
+        phone=phone,
     )
 
 

@@ -119,6 +119,8 @@ class Asterisk:
         extra_dialplan: str = "",
         extra_queues: str = "",
         manager_bind_override: bool = True,
+        extra_pjsip: str = "",
+        extra_rtp: str = "",
     ) -> None:
         self.prefix = asterisk_prefix()
         self.manager_bind_override = manager_bind_override
@@ -126,6 +128,9 @@ class Asterisk:
         self.agi_port = agi_port
         self.ami_port = free_port()
         self.sip_port = free_port(socket.SOCK_DGRAM)
+        self.http_port = free_port()  # http.conf: the browser phones' WebSocket (/ws)
+        self.extra_pjsip = extra_pjsip
+        self.extra_rtp = extra_rtp
         # Asterisk's RTP ports below the kernel's ephemeral range (32768+), where the SIPp
         # phones' media ports come from: the two never collide.
         self.rtp_start = 20000 + (self.sip_port % 12) * 1000
@@ -185,7 +190,9 @@ astctl = asterisk.ctl
                 )
             },
             "cel.conf": "[general]\nenable = no\n",
-            "http.conf": "[general]\nenabled = no\n",
+            "http.conf": self._wrap(
+                "http.conf", f"[general](+)\nbindaddr = 127.0.0.1\nbindport = {self.http_port}\n"
+            ),
             "indications.conf": "[general]\ncountry = cn\n\n[cn]\ndescription = China\n"
             "ringcadence = 1000,4000\nring = 450/1000,0/4000\nbusy = 450/350,0/350\n",
             "manager.conf": self._wrap(
@@ -221,11 +228,13 @@ bind = 127.0.0.1:{self.sip_port}
                     f"[{ext}](+)\nmedia_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n"
                     for ext in [*AGENT_PASSWORDS, "trunk"]
                 )
-                + f'\n#include "{HERE / "parties_pjsip.conf"}"\n',
+                + f'\n#include "{HERE / "parties_pjsip.conf"}"\n'
+                + self.extra_pjsip,
             ),
             "rtp.conf": self._wrap(
                 "rtp.conf",
-                f"[general](+)\nrtpstart = {self.rtp_start}\nrtpend = {self.rtp_start + 998}\n",
+                f"[general](+)\nrtpstart = {self.rtp_start}\nrtpend = {self.rtp_start + 998}\n"
+                + self.extra_rtp,
             ),
             "musiconhold.conf": self._wrap("musiconhold.conf", ""),
             "queues.conf": self._wrap("queues.conf", self.extra_queues),

@@ -192,16 +192,24 @@ async def real_rig(
     extra_queues: str = "",
     extra_dialplan: str = "",
     settings_hook: Callable[[Settings], Settings] | None = None,
+    pbx_options: dict[str, Any] | None = None,
+    pbx_hook: Callable[[Asterisk, Settings], Settings] | None = None,
 ) -> AsyncIterator[RealRig]:
     agi_port = free_port()
     pbx = Asterisk(
-        tmp / "pbx", agi_port=agi_port, extra_queues=extra_queues, extra_dialplan=extra_dialplan
+        tmp / "pbx",
+        agi_port=agi_port,
+        extra_queues=extra_queues,
+        extra_dialplan=extra_dialplan,
+        **(pbx_options or {}),
     )
     pbx.write_config()
     install_prompts(pbx, tmp / "prompts-build")
     settings = site_settings(tmp, pbx, agi_port)
     if settings_hook is not None:
         settings = settings_hook(settings)
+    if pbx_hook is not None:  # files Asterisk must read at start (generated includes)
+        settings = pbx_hook(pbx, settings)
     sql = make_engine(settings.database_url)
     create_schema(sql)
     store = InteractionStore(sql)

@@ -85,7 +85,7 @@ def _site(tmp: Path, pbx: Asterisk, agi_port: int) -> Path:
         (r"port: 8080", "port: 0"),
         (r"journal: var/journal\.jsonl", f"journal: {tmp / 'journal.jsonl'}"),
         (r"recordings_dir: \S+", f"recordings_dir: {pbx.monitor}"),
-        (r"wrap_up_seconds: \d+", "wrap_up_seconds: 0"),
+        (r"(?m)^wrap_up_seconds: \d+", "wrap_up_seconds: 0"),  # the site-wide one
     ]
     for pattern, value in swaps:
         text, n = re.subn(pattern, value, text)
