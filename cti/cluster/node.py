@@ -18,7 +18,9 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
+import hmac
 import logging
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -252,16 +254,29 @@ async def _engine_main(args: argparse.Namespace, settings: Any, redis: Any) -> N
         sql.dispose()
 
 
+def live_handler(view: Any, token: str) -> Any:
+    """``/cluster/live`` lists live callers' numbers: only for a caller holding the node's
+    bearer token (``CTI_LIVE_TOKEN``); with none configured, nobody reads it."""
+    from aiohttp import web
+
+    async def live(request: web.Request) -> web.Response:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            raise web.HTTPUnauthorized(
+                text="a bearer token (CTI_LIVE_TOKEN) is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return web.json_response({"calls": view.state.calls, "agents": view.state.agents})
+
+    return live
+
+
 async def _web_main(args: argparse.Namespace, redis: Any) -> None:
     from aiohttp import web
 
     view = LiveView(redis, Keys(args.prefix))
-
-    async def live(_request: web.Request) -> web.Response:
-        return web.json_response({"calls": view.state.calls, "agents": view.state.agents})
-
     app = web.Application()
-    app.router.add_get("/cluster/live", live)
+    app.router.add_get("/cluster/live", live_handler(view, os.environ.get("CTI_LIVE_TOKEN", "")))
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     try:
