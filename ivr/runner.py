@@ -267,8 +267,12 @@ def _collect_keys(flow: f.Flow, state: CallState, node: Any, event: Any) -> Resu
 def _played(flow: f.Flow, state: CallState, node: Any, event: Any) -> Result:
     prompt = "+".join(s.name if isinstance(s, m.File) else type(s).__name__
                       for s in _spoken(flow, state, node))
-    actions: list[m.Action] = [_record(state, node.id, prompt=prompt, key=event.digit or "")]
-    if isinstance(node, f.PlayNode) and node.barge_in and event.digit:
+    carried = isinstance(node, f.PlayNode) and node.barge_in and bool(event.digit)
+    # A key that cut the prompt short is the next node's answer (typeahead): it is recorded
+    # there, once, not here too (a key pressed once must not show as two steps' keys).
+    key = "" if carried else event.digit or ""
+    actions: list[m.Action] = [_record(state, node.id, prompt=prompt, key=key)]
+    if carried:
         state = replace(state, typeahead=event.digit)
     return _goto(flow, state, node.next, event.at, actions)
 

@@ -315,6 +315,9 @@ class RoutingExecutor:
                 "offer failed unexpectedly; agent freed",
                 extra={"call_id": offer.call_id, "agent": offer.agent_id},
             )
+            # As a refusal by this agent (with its cooldown): the call goes to another
+            # agent or waits, so an action failing for good cannot spin offers.
+            self.router.no_answer(offer.extension, offer.call_id, self._clock(), "CONGESTION")
             self.router.offer_failed(offer.agent_id, offer.call_id, self._clock(), gone=False)
             self._wake.set()
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from cti.simulator.recorder import synth, write_wav
 
+PENDING_GRACE = 2.0  # real seconds a read waits for a key already being pressed
+
 if TYPE_CHECKING:
     from cti.simulator.dialplan import Dialplan, Leg
 
@@ -246,6 +248,8 @@ class AgiSession:
                     continue
                 if ch.hangup_requested.is_set():
                     raise _Dead
+                if ch.dtmf_pending and loop.time() < deadline + PENDING_GRACE:
+                    continue  # a caller's key is on its way (see Channel.dtmf_pending)
                 return None
         finally:
             ch.reading_dtmf = False

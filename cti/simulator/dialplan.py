@@ -217,14 +217,17 @@ class Dialplan(AgentLegs):
                 if self.contexts.shipped:
                     # A caller answers the menu they hear: keys pressed while nothing
                     # reads them are dropped, as on Asterisk, so wait for the question.
-                    if await self._asked(leg):
+                    if await self._asked(leg, bool(key)):
                         return
                 elif await self.wait(c1, 2):
                     return
                 prio += 1
                 pbx.newexten(c1, "SendDTMF", key, priority=prio)
                 if key and self.contexts.shipped:
-                    await self._send_dtmf(leg, key)
+                    try:
+                        await self._send_dtmf(leg, key)
+                    finally:
+                        leg.c2.dtmf_pending -= 1
                 elif key:
                     pbx.spawn(self._send_dtmf(leg, key))
                 if self.contexts.shipped and await self._answered_read(leg):
@@ -256,24 +259,39 @@ class Dialplan(AgentLegs):
         pbx.newexten(c1, "Hangup", "", priority=prio)
         await self.c1_hangs_up(leg)
 
-    async def _asked(self, leg: Leg, limit: float = 120.0) -> bool:
+    async def _asked(self, leg: Leg, pressing: bool, limit: float = 120.0) -> bool:
         """Until the IVR reads keys, then a caller's reaction time (model seconds); True
-        if the caller hung up or was hung up meanwhile."""
+        if the caller hung up or was hung up meanwhile. ``pressing``: a key will follow
+        (the read is told, Channel.dtmf_pending; the caller decrements it once sent)."""
         c1, c2 = leg.c1, leg.c2
-        wanted = asyncio.ensure_future(c2.dtmf_wanted.wait())
-        hung = asyncio.ensure_future(c1.hangup_requested.wait())
-        try:
-            await asyncio.wait(
-                {wanted, hung},
-                timeout=limit * self.pbx.time_scale,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            wanted.cancel()
-            hung.cancel()
-        if c1.hangup_requested.is_set():
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit * self.pbx.time_scale
+        while True:
+            wanted = asyncio.ensure_future(c2.dtmf_wanted.wait())
+            hung = asyncio.ensure_future(c1.hangup_requested.wait())
+            try:
+                await asyncio.wait(
+                    {wanted, hung},
+                    timeout=max(0.0, deadline - loop.time()),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            finally:
+                wanted.cancel()
+                hung.cancel()
+            if c1.hangup_requested.is_set():
+                return True
+            if c2.reading_dtmf or loop.time() >= deadline:
+                break
+            # The read was over before this caller got to it (a loaded event loop):
+            # they answer the next one (the menu's retry), as a caller would.
+            await asyncio.sleep(0)
+        if pressing:
+            c2.dtmf_pending += 1
+        if await self.wait(c1, 0.3):
+            if pressing:
+                c2.dtmf_pending -= 1
             return True
-        return await self.wait(c1, 0.3)
+        return False
 
     async def _answered_read(self, leg: Leg, limit: float = 120.0) -> bool:
         """Until the read that took (or timed out on) the key is over."""

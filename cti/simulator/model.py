@@ -38,6 +38,10 @@ class Channel(ChannelInfo):
     # FILE with escape digits); between AGI commands res_agi reads and drops them.
     reading_dtmf: bool = False
     dtmf_wanted: asyncio.Event = field(default_factory=asyncio.Event)  # set while reading
+    # A simulated caller is pressing a key in answer to the current read. Model time is
+    # compressed but the event loop's lag is not: the read waits for that key rather
+    # than time out under it (at real speed a read outlasts a key press by far).
+    dtmf_pending: int = 0
     # Set when a hangup was requested; the coroutine owning the channel notices it.
     hangup_requested: asyncio.Event = field(default_factory=asyncio.Event)
     hangup_cause: int = 16
