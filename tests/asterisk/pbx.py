@@ -68,44 +68,54 @@ def asterisk_prefix() -> Path:
     return prefix
 
 
+_GIVEN: set[int] = set()  # ports handed out in this process (bound later by children)
+
+
+def _ephemeral(kind: int) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    """A port free on 127.0.0.1 for TCP and UDP (AMI is TCP, SIP and RTP UDP)."""
+    """A port free on 127.0.0.1 for TCP and UDP (AMI is TCP, SIP and RTP UDP), never one
+    handed out before in this process: the kernel gives a just-closed ephemeral port
+    again, and ten phones created in a row would otherwise share one."""
     while True:
-        with socket.socket(socket.AF_INET, kind) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = _ephemeral(kind)
+        if port in _GIVEN:
+            continue
         other = socket.SOCK_DGRAM if kind == socket.SOCK_STREAM else socket.SOCK_STREAM
         try:
             with socket.socket(socket.AF_INET, other) as s:
                 s.bind(("127.0.0.1", port))
         except OSError:
             continue
+        _GIVEN.add(port)
         return port
 
 
-_HANDED_OUT: set[int] = set()
-
-
 def free_udp_pair() -> int:
-    """An even UDP port with the next three free too (RTP/RTCP; SIPp uses port+2), never
-    one handed out before in this process (phones bind theirs only when they start)."""
+    """An even UDP port with the next three free too (RTP/RTCP; SIPp uses port+2), none
+    of them handed out before in this process."""
     while True:
-        base = free_port(socket.SOCK_DGRAM) & ~1
-        if _HANDED_OUT & set(range(base - 3, base + 4)):
+        base = _ephemeral(socket.SOCK_DGRAM) & ~1
+        ports = set(range(base, base + 4))
+        if _GIVEN & ports:
             continue
         socks = []
         try:
-            for p in range(base, base + 4):
+            for p in sorted(ports):
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 socks.append(s)
                 s.bind(("127.0.0.1", p))
-            _HANDED_OUT.add(base)
-            return base
         except OSError:
             continue
         finally:
             for s in socks:
                 s.close()
+        _GIVEN.update(ports)
+        return base
 
 
 class Asterisk:
