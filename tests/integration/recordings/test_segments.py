@@ -63,6 +63,8 @@ async def test_transfer_gives_linked_segments_whose_facts_match_the_files(tmp_pa
         call = reg.call(cid)
         assert call is not None and abs(call["duration"] - total) < 0.01
         assert call["agent"] == "1002" and call["service"] == "billing"
+        # The CRM write follows the recorder's on its own writer: wait for the row.
+        await until(lambda: r.store.get_interaction(cid) is not None, 10, "interaction row")
         interaction = r.store.get_interaction(cid)
         assert interaction is not None
         assert interaction.recording_refs == [s["name"] for s in segs]
