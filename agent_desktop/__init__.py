@@ -41,7 +41,6 @@ def setup(
 
     desk = Desk(engine, CrmDesk(crm_sql) if crm_sql is not None else None, config)
     app[DESK] = desk
-    app[views.JINJA] = views.make_jinja()
     app.router.add_get("/desk", views.desk_page)
     app.router.add_get("/desk/ws", ws.desk_ws)
     app.router.add_get("/desk/static/{name}", views.static)

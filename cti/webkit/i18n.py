@@ -33,6 +33,11 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def NP_(context: str, msgid: str) -> str:  # noqa: N802
+    """Mark a string with a message context (one English word, two meanings)."""
+    return msgid
+
+
 def lang_of(request: web.Request) -> str:
     lang = request.query.get("lang") or request.cookies.get(COOKIE) or DEFAULT_LANG
     return lang if lang in LANGS else DEFAULT_LANG
@@ -87,6 +92,11 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def gettext_for(lang: str, msgid: str, **params: object) -> str:
     text = translations(lang).gettext(msgid)
+    return text % params if params else text
+
+
+def pgettext_for(lang: str, context: str, msgid: str, **params: object) -> str:
+    text = translations(lang).pgettext(context, msgid)
     return text % params if params else text
 
 
