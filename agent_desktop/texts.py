@@ -9,17 +9,11 @@ browser scripts get the same tables as JSON in one language (:func:`script_strin
 
 from __future__ import annotations
 
-from cti.webkit.i18n import N_, NP_, gettext_for, pgettext_for
+from cti.dispositions import DISPOSITIONS
+from cti.webkit.i18n import N_, NP_, both_languages, gettext_for, labels
 
-DISPOSITIONS: dict[str, str] = {
-    "resolved": NP_("dispositions", "Resolved"),
-    "ticket_opened": NP_("dispositions", "Ticket opened"),
-    "callback": NP_("dispositions", "Call back"),
-    "information": NP_("dispositions", "Information given"),
-    "complaint": NP_("dispositions", "Complaint taken"),
-    "transferred": NP_("dispositions", "Transferred"),
-    "wrong_number": NP_("dispositions", "Wrong number"),
-}
+__all__ = ["DISPOSITIONS", "both_languages", "labels"]  # re-exported for the desk's modules
+
 NOT_READY_REASONS: dict[str, str] = {
     "break": NP_("not ready reasons", "Break"),
     "lunch": NP_("not ready reasons", "Lunch"),
@@ -307,16 +301,6 @@ METRICS = ("waiting", "longest_wait", "service_level", "abandon_rate")
 def text(key: str, lang: str) -> str:
     """A TEXT entry in ``lang``."""
     return gettext_for(lang, TEXT[key])
-
-
-def labels(context: str, table: dict[str, str], lang: str) -> dict[str, str]:
-    """A table of codes (``NP_(context, ...)`` values) in ``lang``."""
-    return {k: pgettext_for(lang, context, v) for k, v in table.items()}
-
-
-def both_languages(context: str, table: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """code -> (Chinese, English): for matching what a person typed in either language."""
-    return {k: (pgettext_for("zh", context, v), v) for k, v in table.items()}
 
 
 def script_strings(lang: str) -> dict[str, object]:

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from agent_desktop.texts import DISPOSITIONS, both_languages, labels
+from cti.dispositions import DISPOSITIONS
 from cti.webkit import pages
-from cti.webkit.i18n import N_, lang_of, translate
+from cti.webkit.i18n import N_, both_languages, labels, lang_of, translate
 from cti.webkit.keys import IDENTITY, SETTINGS
 from cti.webkit.nav import add_nav
 from recordings import access
