@@ -47,7 +47,7 @@ def setup(
     app.router.add_get("/wallboard", views.wallboard_page)
     app.router.add_get("/wallboard/ws", ws.wallboard_ws)
     app.router.add_get("/wallboard/data.json", views.wallboard_json)
-    add_nav(app, "/desk", N_("Agent desk"), 10)
+    add_nav(app, "/desk", N_("Agent desk"), 10, only=("agent",))
     add_nav(app, "/wallboard", N_("Wallboard"), 30)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
