@@ -11,20 +11,20 @@ from typing import Any
 from aiohttp import web
 
 from crm.jsonbody import BadBody, parse_object
-from cti import web as ctiweb
 from cti.call_control import CallNotInProgress, NotYourCall, check_may_control
+from cti.webkit.pages import csrf_for
 from recordings import access
 from recordings.qa import EvaluationLocked, EvaluationNotFound
 from recordings.retention_job import set_legal_hold
 from recordings.scorecard import FormError, agreement, calibrate, trend
 from recordings.segments import NotRecording
-from recordings.web import SERVICE, _fmt_time, allowed_call, problem, render, who
+from recordings.web import CALLS, SERVICE, _fmt_time, allowed_call, problem, render, who
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
     """The JSON body, after the CSRF header matched the session's token."""
     token = request.headers.get("X-CSRF-Token", "")
-    if not hmac.compare_digest(token, ctiweb.csrf_for(request)):
+    if not hmac.compare_digest(token, csrf_for(request)):
         raise web.HTTPForbidden(text="CSRF token missing or wrong")
     if request.content_length and request.content_length > 64 * 1024:
         raise web.HTTPRequestEntityTooLarge(max_size=64 * 1024,
@@ -167,7 +167,7 @@ async def pause_resume(request: web.Request) -> web.Response:
     call_id = request.match_info["call_id"]
     try:
         check_may_control(
-            request.app[ctiweb.ENGINE].model,
+            request.app[CALLS],
             call_id,
             me,
             supervisor=bool({"supervisor", "admin"} & set(roles)),
