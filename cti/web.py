@@ -384,8 +384,13 @@ def make_app(
     mount_metrics(app, engine, crm_sql)
     if crm_sql is not None:
         from crm.api.app import setup_crm_api
+        from crm.api.context import CRM
 
-        setup_crm_api(app, engine=crm_sql, gate=getattr(authenticate, "gate", None))
+        sub = setup_crm_api(app, engine=crm_sql, gate=getattr(authenticate, "gate", None))
+        app[CRM] = sub[CRM]  # the pages share the API's context (clock, hasher, plan)
+        from crm.web.setup import setup_work_pages  # issue 14: ticket work (h-work)
+
+        setup_work_pages(app, settings)
     import agent_desktop  # agent desktop and wallboard: pages, websockets, bus subscription
 
     agent_desktop.setup(app, engine, crm_sql)
