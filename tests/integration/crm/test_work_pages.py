@@ -312,3 +312,43 @@ async def test_incident_and_announcement_pages(tmp_path: Path) -> None:
                 assert [e.actor for e in audit(r, f"announcement.{action}")][-1] == "sup1"
             with UnitOfWork(r.sql, write=False) as uow:
                 assert uow.announcements.get(made.id).state.value == "revoked"  # type: ignore[arg-type,union-attr]
+
+
+async def test_follow_up_desk_calls_the_customer_from_the_supervisors_phone(
+    tmp_path: Path,
+) -> None:
+    from cti.demo import DEMO_AGENTS
+    from cti.simulator import AgentPhone
+    from tests.integration.enginekit import settings_for, until
+
+    settings = settings_for(tmp_path, agents=DEMO_AGENTS[:1])
+    phones = [AgentPhone("1001", answer_after=None)]  # rings; enough to see the Originate
+    async with desk_rig(tmp_path, settings=settings, phones=phones) as r:
+        s = seed(r)
+        r.add_user("1001", "supervisor")  # the supervisor whose phone is extension 1001
+        with UnitOfWork(r.sql) as uow:
+            change_ticket(uow, s["mine"], "resolve", "rep1", resolution="已修复")
+            uow.commit()
+            f = uow.followups.find(ticket_id=s["mine"])[0]
+        router = r.engine.router.router
+        async with client() as sup, client() as other:
+            await login(sup, r.base, "1001")
+            await login(other, r.base, "sup1")
+            token = await csrf_of(sup, f"{r.base}/followups")
+            async with sup.post(
+                f"{r.base}/followups/{f.id}/call",
+                data={"csrf": token, "number": "13900001111"},
+            ) as resp:
+                text = await resp.text()
+                assert resp.status == 200 and 'id="called"' in text, text
+            await until(
+                lambda: any(a.state.value == "ringing" for a in router.agents.values()),
+                10,
+                "the supervisor's phone rings first",
+            )
+            # a supervisor who is no agent has no phone to ring: a clear refusal
+            token2 = await csrf_of(other, f"{r.base}/followups")
+            async with other.post(
+                f"{r.base}/followups/{f.id}/call", data={"csrf": token2, "number": "13900001111"}
+            ) as resp:
+                assert resp.status == 400 and "no agent" in await resp.text()
