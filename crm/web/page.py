@@ -8,6 +8,7 @@ until it lands; the templates already use its conventions (``_()`` with English 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from crm.model.organization import User
 
 HERE = Path(__file__).parent
 CATALOG = HERE.parent / "locale" / "zh_CN" / "LC_MESSAGES" / "tickets.po"
+log = logging.getLogger(__name__)
 SITE_ZONE: web.AppKey[str] = web.AppKey("crm_pages_zone", str)
 PAGE_USER: web.RequestKey[User] = web.RequestKey("crm_page_user", User)
 
@@ -33,6 +35,18 @@ def _zh() -> dict[str, str]:
     with CATALOG.open("rb") as f:
         catalog = read_po(f)
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction; translated where it is shown."""
+    return msgid
+
+
+REFUSED = {
+    404: N_("Not found, or not yours to see."),
+    409: N_("Not allowed in the present state."),
+    400: N_("Please check what you entered."),
+}
 
 
 def lang_of(request: web.Request) -> str:
@@ -170,15 +184,25 @@ def refusals(handler: Callable[[web.Request], Any]) -> Callable[[web.Request], A
         try:
             return await handler(request)
         except not_found as e:
-            return render(request, "tickets_refused.html", status=404, reason=str(e))
+            status, detail = 404, str(e)
         except refused as e:
-            return render(
-                request,
-                "tickets_refused.html",
-                status=409
-                if isinstance(e, (TicketError, FollowUpError, AnnouncementError))
-                else 400,
-                reason=str(e),
-            )
+            conflict = isinstance(e, (TicketError, FollowUpError, AnnouncementError))
+            status, detail = (409 if conflict else 400), str(e)
+        who = request.get(PAGE_USER)
+        log.info(
+            "refused %s %s for %s: %d %s",
+            request.method,
+            request.path,
+            who.username if who else "?",
+            status,
+            detail,
+        )
+        return render(
+            request,
+            "tickets_refused.html",
+            status=status,
+            headline=translate(request, REFUSED[status]),
+            reason=detail,
+        )
 
     return wrapped

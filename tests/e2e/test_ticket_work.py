@@ -124,7 +124,7 @@ async def test_supervisor_day(tmp_path: Path) -> None:
             await expect(page.locator(f"tr[data-followup='{followup.id}']")).to_have_count(0)
             await page.goto(f"{r.base}/tickets/{s['mine']}")
             await expect(page.locator("#state")).to_have_text("已派单")
-            await expect(page.locator("#history")).to_contain_text("reopened")
+            await expect(page.locator("#history")).to_contain_text("已重开")
             await expect(page.locator("#summary")).to_contain_text("rep1")
 
             # 3. an incident linking 5 tickets; its announcement on an agent's desk

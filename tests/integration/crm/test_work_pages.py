@@ -126,17 +126,18 @@ async def test_department_staff_work_their_queue_only(tmp_path: Path) -> None:
                 assert resp.status == 200
             async with rep1.post(f"{url}/resolve", data={"csrf": token, "resolution": "x"}) as resp:
                 assert resp.status == 409  # suspended: resume first
+                assert "Not allowed in the present state." in await resp.text()  # lang=en above
             async with rep1.post(f"{url}/resume", data={"csrf": token}) as resp:
                 assert resp.status == 200
             async with rep1.post(
                 f"{url}/resolve", data={"csrf": token, "resolution": "更换光猫"}
             ) as resp:
                 assert resp.status == 200 and "更换光猫" in await resp.text()
-            # another department's ticket: refused even with a valid token
+            # another department's ticket: refused even with a valid token (in Chinese)
             async with rep1.post(
-                f"{base}/tickets/{s['other']}/start", data={"csrf": token}
+                f"{base}/tickets/{s['other']}/start?lang=zh", data={"csrf": token}
             ) as resp:
-                assert resp.status == 404
+                assert resp.status == 404 and "未找到，或您无权查看。" in await resp.text()
         with UnitOfWork(r.sql, write=False) as uow:
             t = uow.tickets.get(s["mine"])
             assert t is not None and t.state.value == "resolved" and t.resolution == "更换光猫"
