@@ -11,8 +11,10 @@ from aiohttp import web
 
 from crm.api.context import in_thread
 from crm.services.announcements import change_announcement, create_announcement
-from crm.web.page import SITE_ZONE, back, crm, form_text, page_user, refusals, render
+from crm.web.page import back, crm, form_text, page, page_user, refusals, site_zone
 from crm.web.tickets import departments
+from cti.webkit import N_
+from cti.webkit.nav import add_nav
 
 ACTIONS = ("schedule", "publish", "revoke", "archive")
 
@@ -29,7 +31,7 @@ async def announcements_page(request: web.Request) -> web.Response:
                 "departments": departments(uow),
             }
 
-    return render(request, "tickets_announcements.html", **(await in_thread(work)))
+    return page(request, "tickets_announcements.html", **(await in_thread(work)))
 
 
 @refusals
@@ -64,7 +66,7 @@ async def announcement_action(request: web.Request) -> web.StreamResponse:
     if action == "schedule":
         # The form's datetime-local is the site's wall clock.
         raw = form_text(form, "publish_at", limit=20)
-        zone = ZoneInfo(request.config_dict.get(SITE_ZONE, "Asia/Shanghai"))
+        zone = ZoneInfo(site_zone(request))
         publish_at = datetime.fromisoformat(raw).replace(tzinfo=zone)
 
     def work() -> None:
@@ -77,6 +79,7 @@ async def announcement_action(request: web.Request) -> web.StreamResponse:
 
 
 def setup_pages(app: web.Application) -> None:
+    add_nav(app, "/announcements", N_("Announcements"), 26)
     app.router.add_get("/announcements", announcements_page)
     app.router.add_post("/announcements", announcement_create)
     app.router.add_post(r"/announcements/{announcement_id:\d+}/{action}", announcement_action)

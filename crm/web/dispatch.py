@@ -11,8 +11,10 @@ from crm.api.context import in_thread
 from crm.model.ticket import TicketAction
 from crm.repository import ticket_queries as q
 from crm.services.tickets import change_ticket, escalate_ticket
-from crm.web.page import back, crm, form_int, form_text, page_user, refusals, render
+from crm.web.page import back, crm, form_int, form_text, page, page_user, refusals
 from crm.web.tickets import _page_no, departments
+from cti.webkit import N_
+from cti.webkit.nav import add_nav
 
 
 @refusals
@@ -30,7 +32,7 @@ async def dispatch_page(request: web.Request) -> web.Response:
                 "departments": departments(uow),
             }
 
-    return render(request, "tickets_dispatch.html", **(await in_thread(work)))
+    return page(request, "tickets_dispatch.html", **(await in_thread(work)))
 
 
 @refusals
@@ -78,6 +80,7 @@ async def escalate_post(request: web.Request) -> web.StreamResponse:
 
 
 def setup_pages(app: web.Application) -> None:
+    add_nav(app, "/dispatch", N_("Dispatch center"), 20)
     app.router.add_get("/dispatch", dispatch_page)
     app.router.add_post(r"/dispatch/{ticket_id:\d+}", dispatch_post)
     app.router.add_post(r"/dispatch/{ticket_id:\d+}/escalate", escalate_post)

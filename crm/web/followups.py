@@ -13,8 +13,10 @@ from crm.api.context import in_thread
 from crm.model.followup import FollowUpNotFound
 from crm.repository import ticket_queries as q
 from crm.services.followups import record_followup_result
-from crm.web.page import back, crm, form_int, form_text, page_user, refusals, render
+from crm.web.page import back, crm, form_int, form_text, page, page_user, refusals
 from crm.web.tickets import _page_no
+from cti.webkit import N_
+from cti.webkit.nav import add_nav
 
 # Set by the agent desktop (it owns the engine's Originate path): places a click-to-call
 # from the user's own phone (username, number, customer id) or raises ValueError.
@@ -34,7 +36,7 @@ async def followups_page(request: web.Request) -> web.Response:
             customers = {c.id: c for c in uow.customers.get_many(ids)} if ids else {}
             return {"due": due, "customers": customers, "now": uow.clock()}
 
-    return render(
+    return page(
         request,
         "tickets_followups.html",
         calls=CLICK_TO_CALL in request.config_dict,
@@ -106,10 +108,12 @@ async def my_followups_page(request: web.Request) -> web.Response:
                 "now": uow.clock(),
             }
 
-    return render(request, "tickets_my_followups.html", **(await in_thread(work)))
+    return page(request, "tickets_my_followups.html", **(await in_thread(work)))
 
 
 def setup_pages(app: web.Application) -> None:
+    add_nav(app, "/followups", N_("Follow-up desk"), 22)
+    add_nav(app, "/followups/mine", N_("My follow-ups"), 13)
     app.router.add_get("/followups", followups_page)
     app.router.add_get("/followups/mine", my_followups_page)
     app.router.add_post(r"/followups/{followup_id:\d+}/result", result_post)

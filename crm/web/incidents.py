@@ -15,7 +15,9 @@ from crm.model.incident import IncidentNotFound, IncidentType
 from crm.repository import ticket_queries as q
 from crm.services.announcements import edit_announcement
 from crm.services.incidents import close_incident, link_tickets, open_incident
-from crm.web.page import back, crm, form_text, page_user, refusals, render
+from crm.web.page import back, crm, form_text, page, page_user, refusals
+from cti.webkit import N_
+from cti.webkit.nav import add_nav
 
 
 def _ticket_ids(text: str) -> list[int]:
@@ -34,7 +36,7 @@ async def incidents_page(request: web.Request) -> web.Response:
         with context.uow(write=False) as uow:
             return {"incidents": uow.incidents.find()[::-1][:200], "now": uow.clock()}
 
-    return render(
+    return page(
         request, "tickets_incidents.html", types=list(IncidentType), **(await in_thread(work))
     )
 
@@ -58,7 +60,7 @@ async def incident_page(request: web.Request) -> web.Response:
                 "now": uow.clock(),
             }
 
-    return render(request, "tickets_incident.html", **(await in_thread(work)))
+    return page(request, "tickets_incident.html", **(await in_thread(work)))
 
 
 @refusals
@@ -134,6 +136,7 @@ async def incident_action(request: web.Request) -> web.StreamResponse:
 
 
 def setup_pages(app: web.Application) -> None:
+    add_nav(app, "/incidents", N_("Incidents"), 24)
     app.router.add_get("/incidents", incidents_page)
     app.router.add_post("/incidents", incident_open)
     app.router.add_get(r"/incidents/{incident_id:\d+}", incident_page)

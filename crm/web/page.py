@@ -1,46 +1,23 @@
-"""What the ticket-work pages share: rendering with the zh/en catalog, the logged-in CRM
-user, the CRM context, form parsing.
-
-Stands in for ``cti/webkit/pages.py`` (issue 14's shared toolkit, built on another branch)
-until it lands; the templates already use its conventions (``_()`` with English msgids,
-``csrf_field()``, the ``X-CSRF-Token`` header for htmx)."""
+"""What the ticket-work pages share: the logged-in CRM user, the CRM context, form
+parsing, refusals as translated 4xx pages. Rendering and text: ``cti.webkit``."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import jinja2
 from aiohttp import web
-from babel.messages.pofile import read_po
-from markupsafe import Markup, escape
 
 from crm.api.context import CRM, CrmContext, in_thread
 from crm.model.organization import User
+from cti.webkit import N_, identity, render, translate
+from cti.webkit.keys import SETTINGS
+from cti.webkit.timefmt import DEFAULT_ZONE
 
-HERE = Path(__file__).parent
-CATALOG = HERE.parent / "locale" / "zh_CN" / "LC_MESSAGES" / "tickets.po"
 log = logging.getLogger(__name__)
-SITE_ZONE: web.AppKey[str] = web.AppKey("crm_pages_zone", str)
 PAGE_USER: web.RequestKey[User] = web.RequestKey("crm_page_user", User)
-
-
-@functools.cache
-def _zh() -> dict[str, str]:
-    with CATALOG.open("rb") as f:
-        catalog = read_po(f)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
-
-
-def N_(msgid: str) -> str:
-    """Marks a msgid for extraction; translated where it is shown."""
-    return msgid
-
 
 REFUSED = {
     404: N_("Not found, or not yours to see."),
@@ -49,68 +26,14 @@ REFUSED = {
 }
 
 
-def lang_of(request: web.Request) -> str:
-    lang = request.query.get("lang") or request.cookies.get("cti_lang") or "zh"
-    return "en" if lang == "en" else "zh"
+def site_zone(request: web.Request) -> str:
+    settings = request.config_dict.get(SETTINGS)
+    return str(getattr(settings, "time_zone", None) or DEFAULT_ZONE)
 
 
-def translate(request: web.Request, msgid: str, **params: Any) -> str:
-    text = _zh().get(msgid, msgid) if lang_of(request) == "zh" else msgid
-    return text % params if params else text
-
-
-def _localtime(zone: ZoneInfo) -> Callable[[datetime | None], str]:
-    def fmt(value: datetime | None) -> str:
-        return "" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-    return fmt
-
-
-@functools.cache
-def _env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    return env
-
-
-def csrf_of(request: web.Request) -> str:
-    from cti.websecurity import CSRF_TOKEN
-
-    return request.get(CSRF_TOKEN, "")
-
-
-def render(request: web.Request, template: str, *, status: int = 200, **ctx: Any) -> web.Response:
-    lang = lang_of(request)
-    zh = _zh()
-    gettext = (lambda s: zh.get(s, s)) if lang == "zh" else (lambda s: s)
-
-    def ngettext(s: str, p: str, n: int) -> str:
-        return gettext(s if n == 1 else p)
-
-    token = csrf_of(request)
-    zone = ZoneInfo(request.config_dict.get(SITE_ZONE, "Asia/Shanghai"))
-    env = _env().overlay()
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["localtime"] = _localtime(zone)
-    text = env.get_template(template).render(
-        lang=lang,
-        me=request.get(PAGE_USER),
-        csrf_token=token,
-        csrf_field=lambda: Markup('<input type="hidden" name="csrf" value="%s">') % escape(token),
-        path=request.path,
-        **ctx,
-    )
-    resp = web.Response(text=text, content_type="text/html", status=status)
-    if "lang" in request.query:
-        resp.set_cookie("cti_lang", lang, httponly=True, samesite="Strict")
-    resp.headers["Content-Security-Policy"] = (
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'"
-    )
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+def page(request: web.Request, template: str, *, status: int = 200, **ctx: Any) -> web.Response:
+    """Render with the CRM user as ``me`` (the nav and actions depend on the role)."""
+    return render(request, template, status=status, me=request.get(PAGE_USER), **ctx)
 
 
 def crm(request: web.Request) -> CrmContext:
@@ -119,14 +42,12 @@ def crm(request: web.Request) -> CrmContext:
 
 async def page_user(request: web.Request) -> User:
     """The logged-in person's CRM user (the web session only knows the name and roles)."""
-    from cti.web import IDENTITY  # the web app mounts these pages: import at use
-
-    identity = request[IDENTITY]
+    who = identity(request)
     context = crm(request)
 
     def find() -> User | None:
         with context.uow(write=False) as uow:
-            return uow.users.by_username(identity.username)
+            return uow.users.by_username(who.username)
 
     found = await in_thread(find)
     if found is None or not found.active:
@@ -197,7 +118,7 @@ def refusals(handler: Callable[[web.Request], Any]) -> Callable[[web.Request], A
             status,
             detail,
         )
-        return render(
+        return page(
             request,
             "tickets_refused.html",
             status=status,

@@ -16,7 +16,9 @@ from crm.model.ticket import TicketNotFound, TicketState
 from crm.repository import ticket_queries as q
 from crm.services.tickets import add_work_log, change_ticket
 from crm.uow import UnitOfWork
-from crm.web.page import back, crm, form_int, form_text, page_user, refusals, render
+from crm.web.page import back, crm, form_int, form_text, page, page_user, refusals
+from cti.webkit import N_
+from cti.webkit.nav import add_nav
 
 PAGE_ACTIONS = ("start", "suspend", "resume", "resolve", "worklog")
 
@@ -62,7 +64,7 @@ async def queue_page(request: web.Request) -> web.Response:
             return {"found": found, "now": now, "departments": departments(uow)}
 
     data = await in_thread(work)
-    return render(
+    return page(
         request,
         "tickets_queue.html",
         states=list(TicketState),
@@ -85,7 +87,7 @@ async def mine_page(request: web.Request) -> web.Response:
                 "departments": departments(uow),
             }
 
-    return render(request, "tickets_mine.html", **(await in_thread(work)))
+    return page(request, "tickets_mine.html", **(await in_thread(work)))
 
 
 @refusals
@@ -116,7 +118,7 @@ async def ticket_page(request: web.Request) -> web.Response:
                 "followups": uow.followups.find(ticket_id=ticket_id),
             }
 
-    return render(request, "tickets_ticket.html", **(await in_thread(work)))
+    return page(request, "tickets_ticket.html", **(await in_thread(work)))
 
 
 @refusals
@@ -156,6 +158,8 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
 
 
 def setup_pages(app: web.Application) -> None:
+    add_nav(app, "/tickets/queue", N_("Work-order queue"), 15)
+    add_nav(app, "/tickets/mine", N_("My tickets"), 12)
     app.router.add_get("/tickets/queue", queue_page)
     app.router.add_get("/tickets/mine", mine_page)
     app.router.add_get(r"/tickets/{ticket_id:\d+}", ticket_page)
