@@ -83,9 +83,8 @@ def form_text(form: Any, name: str, *, limit: int = 4000, required: bool = True)
 
 
 def back(request: web.Request, location: str) -> web.StreamResponse:
-    """After a form post: htmx follows HX-Redirect, a plain form a 303."""
-    if request.headers.get("HX-Request"):
-        return web.Response(status=204, headers={"HX-Redirect": location})
+    """After a form post, 303 to the page that shows the result; htmx follows it too and
+    swaps in the part it asked for (``hx-select``): a partial update of the same page."""
     raise web.HTTPSeeOther(location)
 
 
