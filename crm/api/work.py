@@ -156,6 +156,9 @@ async def post_followup_result(request: web.Request) -> web.Response:
                 satisfaction=data["satisfaction"],
                 comment=data.get("comment"),
                 actor=who,
+                attitude=data.get("attitude"),
+                timeliness=data.get("timeliness"),
+                result_score=data.get("result"),
             )
             ticket = uow.tickets.get(done.ticket_id)
             uow.commit()
