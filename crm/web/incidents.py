@@ -16,6 +16,7 @@ from crm.repository import ticket_queries as q
 from crm.services.announcements import edit_announcement
 from crm.services.incidents import close_incident, link_tickets, open_incident
 from crm.web.page import back, crm, form_text, page, page_user, refusals
+from crm.web.tickets import departments
 from cti.webkit import N_
 from cti.webkit.nav import add_nav
 
@@ -57,6 +58,7 @@ async def incident_page(request: web.Request) -> web.Response:
                 "tickets": uow.tickets.find(incident_id=incident_id, limit=1000),
                 "announcements": uow.announcements.find(incident_id=incident_id),
                 "callers": q.affected_callers(uow.connection, incident.areas, incident.started_at),
+                "departments": departments(uow),
                 "now": uow.clock(),
             }
 
