@@ -54,6 +54,7 @@ def setup(
     app.router.add_post("/desk/phone-status", phone.phone_status)
     add_nav(app, "/desk", N_("Agent desk"), 10, only=("agent",))
     add_nav(app, "/wallboard", N_("Wallboard"), 30)
+    _offer_click_to_call(app, desk)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if crm_sql is not None:
@@ -87,3 +88,22 @@ def setup(
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(going_away)
     return desk
+
+
+def _offer_click_to_call(app: web.Application, desk: Desk) -> None:
+    """The follow-up desk (crm/web/followups.py) calls customers through the desk's own
+    Originate path, from the phone of the agent the user is (same name or extension)."""
+    from agent_desktop.protocol import Refused
+    from crm.web.followups import CLICK_TO_CALL
+
+    async def place(username: str, number: str, customer_id: int | None) -> dict[str, Any]:
+        router = desk.outbound.router
+        agent_id = username if username in router.agents else router.by_extension.get(username)
+        if agent_id not in router.agents:
+            raise ValueError("click-to-call needs a phone: this user is no agent")
+        try:
+            return await desk.outbound.dial(agent_id, username, number, customer_id)
+        except Refused as e:
+            raise ValueError(str(e)) from None
+
+    app[CLICK_TO_CALL] = place

@@ -149,10 +149,12 @@ class CrmDesk:
         with self._uow(write=False) as uow:
             user = uow.users.by_username(username)
             dept = user.department_id if user is not None else None
+            # Meant for a department: its sub-units see it too (as in the CRM API).
+            scope = set(uow.departments.ancestor_ids(dept)) if dept is not None else set()
             return [
                 {"id": a.id, "title": a.title, "body": a.body, "at": _iso(a.published_at)}
                 for a in uow.announcements.find(state=AnnouncementState.PUBLISHED)
-                if not a.audience or dept in a.audience
+                if a.visible_to(scope)
             ][-10:]
 
     # -- writes --------------------------------------------------------------------------

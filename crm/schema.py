@@ -145,6 +145,7 @@ tickets = Table(
     Column("resolved_at", UTCDateTime, nullable=True),
     Column("closed_at", UTCDateTime, nullable=True),
     Column("version", Integer, nullable=False, default=1),
+    Index("ix_tickets_state_due", "state", "due_at"),
 )
 
 ticket_history = Table(
@@ -172,6 +173,22 @@ followups = Table(
     Column("satisfaction", Integer, nullable=True),
     Column("comment", Text, nullable=True),
     Column("done_by", String(64), nullable=True),
+    # Satisfaction by dimension (1-5); "satisfaction" above is the overall score.
+    Column("attitude", Integer, nullable=True),
+    Column("timeliness", Integer, nullable=True),
+    Column("result_score", Integer, nullable=True),
+)
+
+# Work-log entries (工作记录): what department staff did on a ticket, and how long it took.
+ticket_work_log = Table(
+    "ticket_work_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("note", Text, nullable=False),
 )
 
 incidents = Table(

@@ -19,6 +19,7 @@ from crm.repository.interactions import InteractionRepository
 from crm.repository.knowledge import KnowledgeRepository
 from crm.repository.organization import DepartmentRepository, UserRepository
 from crm.repository.tickets import TicketRepository
+from crm.repository.worklog import WorkLogRepository
 
 Clock = Callable[[], datetime]
 
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.departments = DepartmentRepository(conn)
         self.users = UserRepository(conn)
         self.knowledge = KnowledgeRepository(conn)
+        self.work_log = WorkLogRepository(conn)
 
     def __exit__(
         self,

@@ -59,6 +59,26 @@ WEB_ROUTES: dict[tuple[str, str], Need] = {
     ("GET", "/wallboard"): P.WALLBOARD_VIEW,
     ("GET", "/wallboard/ws"): P.WALLBOARD_VIEW,
     ("GET", "/wallboard/data.json"): P.WALLBOARD_VIEW,
+    # Issue 14, ticket work (h-work): crm/web/{tickets,dispatch,followups,incidents,
+    # announcements}.py. Handlers also scope department staff to their department.
+    ("GET", "/tickets/queue"): P.TICKET_QUEUE,
+    ("GET", "/tickets/mine"): P.DESK_USE,
+    ("GET", "/tickets/{ticket_id}"): P.TICKET_READ,
+    ("POST", "/tickets/{ticket_id}/{action}"): P.TICKET_WRITE,
+    ("GET", "/dispatch"): P.TICKET_DISPATCH,
+    ("POST", "/dispatch/{ticket_id}"): P.TICKET_DISPATCH,
+    ("POST", "/dispatch/{ticket_id}/escalate"): P.TICKET_DISPATCH,
+    ("GET", "/followups"): P.FOLLOWUP_WRITE,
+    ("GET", "/followups/mine"): P.DESK_USE,
+    ("POST", "/followups/{followup_id}/result"): P.FOLLOWUP_WRITE,
+    ("POST", "/followups/{followup_id}/call"): P.FOLLOWUP_WRITE,
+    ("GET", "/incidents"): P.INCIDENT_WRITE,
+    ("POST", "/incidents"): P.INCIDENT_WRITE,
+    ("GET", "/incidents/{incident_id}"): P.INCIDENT_WRITE,
+    ("POST", "/incidents/{incident_id}/{action}"): P.INCIDENT_WRITE,
+    ("GET", "/announcements"): P.ANNOUNCEMENT_WRITE,
+    ("POST", "/announcements"): P.ANNOUNCEMENT_WRITE,
+    ("POST", "/announcements/{announcement_id}/{action}"): P.ANNOUNCEMENT_WRITE,
 }
 
 # Websocket commands per socket (agent_desktop/protocol.py defines their schemas).

@@ -155,13 +155,15 @@ def make_app(
     mount_metrics(app, engine, crm_sql)
     if crm_sql is not None:
         from crm.api.app import setup_crm_api
+        from crm.api.context import CRM
 
-        setup_crm_api(
+        sub = setup_crm_api(
             app,
             engine=crm_sql,
             gate=getattr(authenticate, "gate", None),
             agent_names=lambda u: agent_names(engine, u),
         )
+        app[CRM] = sub[CRM]  # the pages share the API's context (clock, hasher, plan)
         for setup_pages in _crm_pages():  # issue 14: the back office (crm/web/*.py)
             setup_pages(app)
     import agent_desktop  # agent desktop and wallboard: pages, websockets, bus subscription

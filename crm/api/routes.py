@@ -129,7 +129,7 @@ ROUTES: tuple[Route, ...] = (
         "/followups/{followup_id}/result",
         work.post_followup_result,
         P.FOLLOWUP_WRITE,
-        "Record a follow-up result (satisfaction 1-5)",
+        "Record a follow-up result (satisfaction 1-5 overall; attitude, timeliness, result 1-5)",
     ),
     Route(
         "GET",

@@ -188,6 +188,9 @@ async def post_followup_result(request: web.Request) -> web.Response:
                 satisfaction=v.an_int("satisfaction", data["satisfaction"], 1, 5),
                 comment=v.optional(data, "comment", v.text, 2000, multiline=True),
                 actor=who,
+                attitude=data.get("attitude"),
+                timeliness=data.get("timeliness"),
+                result_score=data.get("result"),
             )
             ticket = uow.tickets.get(done.ticket_id)
             uow.commit()

@@ -36,6 +36,10 @@ class FollowUp:
     comment: str | None = None
     done_at: datetime | None = None
     done_by: str | None = None
+    # Satisfaction by dimension, 1-5 each; ``satisfaction`` is the overall score.
+    attitude: int | None = None
+    timeliness: int | None = None
+    result_score: int | None = None
     id: int | None = None
 
     @classmethod
@@ -47,11 +51,29 @@ class FollowUp:
         return None if self.satisfaction is None else self.satisfaction >= SATISFIED_FROM
 
     def record_result(
-        self, satisfaction: int, comment: str | None, actor: str, now: datetime
+        self,
+        satisfaction: int,
+        comment: str | None,
+        actor: str,
+        now: datetime,
+        *,
+        attitude: int | None = None,
+        timeliness: int | None = None,
+        result_score: int | None = None,
     ) -> None:
         if self.state is FollowUpState.DONE:
             raise FollowUpError(self.id, "the result is already recorded")
-        if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
-            raise FollowUpError(self.id, f"satisfaction must be 1-5, not {satisfaction!r}")
+        scores = {
+            "satisfaction": satisfaction,
+            "attitude": attitude,
+            "timeliness": timeliness,
+            "result": result_score,
+        }
+        for name, score in scores.items():
+            if score is None and name != "satisfaction":
+                continue
+            if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+                raise FollowUpError(self.id, f"{name} must be 1-5, not {score!r}")
         self.satisfaction, self.comment = satisfaction, comment
+        self.attitude, self.timeliness, self.result_score = attitude, timeliness, result_score
         self.state, self.done_at, self.done_by = FollowUpState.DONE, now, actor

@@ -71,6 +71,9 @@ class Permission(StrEnum):
     QA_AMEND = "qa.amend"
     QA_SCORES_VIEW = "qa.scores"  # agents: their own scores only
     QA_CALIBRATE = "qa.calibrate"
+    # Issue 14, ticket work (h-work): the pages of department staff and supervisors.
+    TICKET_QUEUE = "ticket.queue"  # a department's work-order queue (staff: their own)
+    TICKET_DISPATCH = "ticket.dispatch"  # the dispatch center: dispatch, escalate
 
 
 P = Permission
@@ -87,7 +90,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.QA_SCORES_VIEW}
     ),
     Role.DEPARTMENT_STAFF: frozenset(
-        _READ - {P.INTERACTION_READ} | {P.TICKET_WRITE, P.STATUS_VIEW}
+        _READ - {P.INTERACTION_READ} | {P.TICKET_WRITE, P.STATUS_VIEW} | {P.TICKET_QUEUE}
     ),
     Role.QA: frozenset(
         _READ
@@ -115,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RECORDING_PLAY,
             P.REPORT_READ,
         }
+        | {P.TICKET_QUEUE, P.TICKET_DISPATCH}  # issue 14, ticket work
     ),
     Role.ADMIN: frozenset(Permission),
 }

@@ -57,6 +57,9 @@ def _row(f: FollowUp) -> dict[str, Any]:
         "satisfaction": f.satisfaction,
         "comment": f.comment,
         "done_by": f.done_by,
+        "attitude": f.attitude,
+        "timeliness": f.timeliness,
+        "result_score": f.result_score,
     }
 
 
@@ -71,4 +74,7 @@ def _followup(r: Any) -> FollowUp:
         satisfaction=r["satisfaction"],
         comment=r["comment"],
         done_by=r["done_by"],
+        attitude=r["attitude"],
+        timeliness=r["timeliness"],
+        result_score=r["result_score"],
     )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crm.model.announcement import Announcement, AnnouncementNotFound, AnnouncementState
+from crm.model.announcement import (
+    Announcement,
+    AnnouncementError,
+    AnnouncementNotFound,
+    AnnouncementState,
+)
 from crm.uow import UnitOfWork
 
 
@@ -61,3 +66,28 @@ def publish_due(uow: UnitOfWork, actor: str = "system:scheduler") -> list[int]:
             uow.audit(actor, "announcement.publish", "announcement", announcement.id)
             published.append(announcement.id)
     return published
+
+
+def edit_announcement(
+    uow: UnitOfWork, announcement_id: int, *, actor: str, title: str, body: str
+) -> Announcement:
+    """Change the text of a draft, scheduled or published announcement (an incident's
+    auto-announcement included); the audit keeps the old text."""
+    announcement = uow.announcements.get(announcement_id)
+    if announcement is None:
+        raise AnnouncementNotFound(announcement_id)
+    if announcement.state in (AnnouncementState.REVOKED, AnnouncementState.ARCHIVED):
+        raise AnnouncementError(
+            announcement_id, f"cannot edit an announcement that is {announcement.state.value}"
+        )
+    old = {"title": announcement.title, "body": announcement.body}
+    announcement.title, announcement.body = title, body
+    uow.announcements.save(announcement)
+    uow.audit(
+        actor,
+        "announcement.edit",
+        "announcement",
+        announcement_id,
+        {"old": old, "new": {"title": title, "body": body}},
+    )
+    return announcement

@@ -9,20 +9,39 @@ from crm.uow import UnitOfWork
 
 
 def record_followup_result(
-    uow: UnitOfWork, followup_id: int, *, satisfaction: int, comment: str | None, actor: str
+    uow: UnitOfWork,
+    followup_id: int,
+    *,
+    satisfaction: int,
+    comment: str | None,
+    actor: str,
+    attitude: int | None = None,
+    timeliness: int | None = None,
+    result_score: int | None = None,
 ) -> FollowUp:
+    """Record the customer's scores; ``satisfaction`` (overall) decides close or reopen."""
     followup = uow.followups.get(followup_id)
     if followup is None:
         raise FollowUpNotFound(followup_id)
-    followup.record_result(satisfaction, comment, actor, uow.clock())
-    uow.followups.save(followup)
-    uow.audit(
+    followup.record_result(
+        satisfaction,
+        comment,
         actor,
-        "followup.result",
-        "followup",
-        followup_id,
-        {"satisfaction": satisfaction, "ticket_id": followup.ticket_id},
+        uow.clock(),
+        attitude=attitude,
+        timeliness=timeliness,
+        result_score=result_score,
     )
+    uow.followups.save(followup)
+    detail = {"satisfaction": satisfaction, "ticket_id": followup.ticket_id}
+    for name, score in (
+        ("attitude", attitude),
+        ("timeliness", timeliness),
+        ("result", result_score),
+    ):
+        if score is not None:
+            detail[name] = score
+    uow.audit(actor, "followup.result", "followup", followup_id, detail)
     ticket = load(uow, followup.ticket_id)
     if followup.satisfied:
         change_ticket(uow, ticket.id, TicketAction.CLOSE, actor)

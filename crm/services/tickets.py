@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from crm.model.followup import FollowUp
-from crm.model.ticket import Ticket, TicketAction, TicketCategory, TicketNotFound, TicketPriority
+from crm.model.ticket import (
+    Ticket,
+    TicketAction,
+    TicketCategory,
+    TicketError,
+    TicketNotFound,
+    TicketPriority,
+)
+from crm.model.worklog import WorkLogEntry
 from crm.uow import UnitOfWork
 
 
@@ -98,5 +106,40 @@ def change_ticket(
         "ticket",
         ticket_id,
         {k: v for k, v in args.items() if v is not None} or None,
+    )
+    return ticket
+
+
+def add_work_log(
+    uow: UnitOfWork, ticket_id: int, *, actor: str, minutes: int, note: str
+) -> WorkLogEntry:
+    """A work-log entry (工作记录) on an open ticket, audited."""
+    ticket = load(uow, ticket_id)
+    if not ticket.is_open:
+        raise TicketError(ticket_id, f"cannot log work on a ticket that is {ticket.state.value}")
+    entry = WorkLogEntry(
+        ticket_id=ticket_id, at=uow.clock(), actor=actor, minutes=minutes, note=note
+    )
+    uow.work_log.add(entry)
+    uow.audit(actor, "ticket.work_log", "ticket", ticket_id, {"minutes": minutes})
+    return entry
+
+
+def escalate_ticket(uow: UnitOfWork, ticket_id: int, *, actor: str) -> Ticket:
+    """One priority step more urgent (low → normal → high → urgent), audited."""
+    ticket = load(uow, ticket_id)
+    if not ticket.is_open:
+        raise TicketError(ticket_id, f"cannot escalate a ticket that is {ticket.state.value}")
+    if ticket.priority is TicketPriority.URGENT:
+        raise TicketError(ticket_id, "already urgent")
+    before = ticket.priority
+    ticket.reprioritize(actor, uow.clock(), TicketPriority(int(before) - 1))
+    uow.tickets.save(ticket)
+    uow.audit(
+        actor,
+        "ticket.escalate",
+        "ticket",
+        ticket_id,
+        {"from": int(before), "to": int(ticket.priority)},
     )
     return ticket

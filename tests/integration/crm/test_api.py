@@ -185,9 +185,17 @@ async def test_followup_reopens_and_redispatches_through_the_api(api: Api) -> No
         "POST",
         f"/followups/{followup['id']}/result",
         Role.QA,
-        json={"satisfaction": 2, "comment": "还是不行"},
+        json={
+            "satisfaction": 2,
+            "comment": "还是不行",
+            "attitude": 4,
+            "timeliness": 2,
+            "result": 1,
+        },
     )
     assert result["ticket"]["state"] == "assigned"
+    scores = result["followup"]
+    assert (scores["attitude"], scores["timeliness"], scores["result_score"]) == (4, 2, 1)
     assert result["ticket"]["department_id"] == dept["id"]
     detail = await api.call("GET", f"/tickets/{tid}", Role.SUPERVISOR)
     assert [h["name"] for h in detail["history"]][-3:] == ["resolved", "reopened", "dispatched"]
