@@ -385,7 +385,13 @@ def make_app(
     if crm_sql is not None:
         from crm.api.app import setup_crm_api
 
-        setup_crm_api(app, engine=crm_sql, gate=getattr(authenticate, "gate", None))
+        api = setup_crm_api(app, engine=crm_sql, gate=getattr(authenticate, "gate", None))
+        from crm.api.context import CRM
+        from crm.web import customers, knowledge  # issue 14 (h-people): back-office pages
+
+        app[CRM] = api[CRM]  # the pages use the API's context: one engine, clock, number plan
+        customers.setup_pages(app)
+        knowledge.setup_pages(app)
     import agent_desktop  # agent desktop and wallboard: pages, websockets, bus subscription
 
     agent_desktop.setup(app, engine, crm_sql)

@@ -70,6 +70,9 @@ class Permission(StrEnum):
     QA_AMEND = "qa.amend"
     QA_SCORES_VIEW = "qa.scores"  # agents: their own scores only
     QA_CALIBRATE = "qa.calibrate"
+    # issue 14, customers and knowledge base (h-people): the customer search and list pages
+    # (department staff see only their tickets' customers, through the ticket pages).
+    CUSTOMER_SEARCH = "customer.search"
 
 
 P = Permission
@@ -84,6 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.CUSTOMER_WRITE, P.TICKET_WRITE, P.INTERACTION_WRITE}
         | {P.STATUS_VIEW, P.DESK_USE, P.AGENT_STATE, P.RECORDINGS_VIEW, P.RECORDING_PAUSE}
         | {P.QA_SCORES_VIEW}
+        | {P.CUSTOMER_SEARCH}  # issue 14, customers (h-people)
     ),
     Role.DEPARTMENT_STAFF: frozenset(
         _READ - {P.INTERACTION_READ} | {P.TICKET_WRITE, P.STATUS_VIEW}
@@ -113,6 +117,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RECORDING_PLAY,
             P.REPORT_READ,
         }
+        | {P.CUSTOMER_SEARCH}  # issue 14, customers (h-people)
     ),
     Role.ADMIN: frozenset(Permission),
 }
