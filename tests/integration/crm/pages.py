@@ -58,6 +58,10 @@ class Site:
         assert meta is not None, "the page carries the session's CSRF token"
         return meta.group(1)
 
+    def audit_all(self, object_id: str) -> list[Any]:
+        with UnitOfWork(self.sql, write=False) as uow:
+            return uow.audit_log.query(object_id=object_id, limit=10_000)
+
     def audit(self, action: str) -> list[Any]:
         with UnitOfWork(self.sql, write=False) as uow:
             return uow.audit_log.query(action=action, limit=10_000)
