@@ -113,9 +113,25 @@ async def scores_page(request: web.Request) -> web.Response:
     agent = request.query.get("agent", "")[:64] if access.sees_all(roles) else me
     evals = await asyncio.to_thread(svc.qa.for_agent, agent) if agent else []
     days = trend([(e["submitted_at"], e["score"]) for e in evals])
+    items = await asyncio.to_thread(_scorecard_items, svc, evals, ctiweb._lang(request))
     return render(request, "rec_scores.html", agent=agent, evaluations=evals, days=days,
-                  mine=not access.sees_all(roles),
+                  mine=not access.sees_all(roles), items=items,
                   fmt=_fmt_time(request))
+
+
+def _scorecard_items(svc: Any, evals: list[dict[str, Any]],
+                     lang: str) -> dict[int, list[tuple[str, str]]]:
+    """Per evaluation, each scorecard question (in the page's language) with its answer:
+    what the agent needs to see why the score is what it is."""
+    forms: dict[int, Any] = {}
+    out: dict[int, list[tuple[str, str]]] = {}
+    for e in evals:
+        if e["form_id"] not in forms:
+            forms[e["form_id"]] = svc.qa.form(e["form_id"])[1]
+        answers = e["answers"] or {}
+        out[e["id"]] = [(q.text_zh if lang == "zh" else q.text_en, str(answers.get(q.id, "")))
+                        for q in forms[e["form_id"]].questions()]
+    return out
 
 
 async def calibration_page(request: web.Request) -> web.Response:

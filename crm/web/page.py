@@ -51,12 +51,26 @@ def translate(request: web.Request, msgid: str, **params: Any) -> str:
 
 
 @functools.cache
-def _env() -> jinja2.Environment:
+def _env(lang: str) -> jinja2.Environment:
+    """One environment per language: the gettext callables live in its globals, so
+    requests in different languages never share them."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
     )
+    catalog = _catalog() if lang == "zh" else {}
+
+    def gettext(msgid: str) -> str:
+        return catalog.get(msgid, msgid)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        chosen = singular if n == 1 else plural
+        return catalog.get(chosen, chosen)
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["localtime"] = _site_time("%Y-%m-%d %H:%M")
+    env.filters["localdate"] = _site_time("%Y-%m-%d")
     return env
 
 
@@ -65,8 +79,10 @@ def _zone(request: web.Request) -> ZoneInfo:
     return ZoneInfo(getattr(getattr(engine, "settings", None), "time_zone", "Asia/Shanghai"))
 
 
-def _localtime(zone: ZoneInfo, fmt: str) -> Any:
-    def convert(value: datetime | float | None) -> str:
+def _site_time(fmt: str) -> Any:
+    @jinja2.pass_context
+    def convert(context: Any, value: datetime | float | None) -> str:
+        zone = context["site_zone"]
         if value is None or value == "":
             return ""
         if not isinstance(value, datetime):
@@ -84,19 +100,7 @@ def identity(request: web.Request) -> Identity:
 
 def render(request: web.Request, template: str, **ctx: Any) -> web.Response:
     lang = lang_of(request)
-    catalog = _catalog() if lang == "zh" else {}
-    env = _env().overlay()
-
-    def gettext(msgid: str) -> str:
-        return catalog.get(msgid, msgid)
-
-    def ngettext(singular: str, plural: str, n: int) -> str:
-        return catalog.get(singular if n == 1 else plural, singular if n == 1 else plural)
-
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    zone = _zone(request)
-    env.filters["localtime"] = _localtime(zone, "%Y-%m-%d %H:%M")
-    env.filters["localdate"] = _localtime(zone, "%Y-%m-%d")
+    env = _env(lang)
     token = ctiweb.csrf_for(request)
     ctx.update(
         lang=lang,
@@ -106,6 +110,7 @@ def render(request: web.Request, template: str, **ctx: Any) -> web.Response:
             f'<input type="hidden" name="csrf" value="{jinja2.utils.markupsafe.escape(token)}">'
         ),
         path=request.path,
+        site_zone=_zone(request),
     )
     resp = web.Response(text=env.get_template(template).render(**ctx), content_type="text/html")
     if "lang" in request.query:
