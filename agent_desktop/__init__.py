@@ -24,6 +24,8 @@ __all__ = ["DESK", "DeskConfig", "setup"]
 from agent_desktop.service import Desk, DeskConfig
 from agent_desktop.ws import DESK
 from crm.model import words
+from cti.webkit.i18n import N_
+from cti.webkit.nav import add_nav
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +41,14 @@ def setup(
 
     desk = Desk(engine, CrmDesk(crm_sql) if crm_sql is not None else None, config)
     app[DESK] = desk
-    app[views.JINJA] = views.make_jinja()
     app.router.add_get("/desk", views.desk_page)
     app.router.add_get("/desk/ws", ws.desk_ws)
     app.router.add_get("/desk/static/{name}", views.static)
     app.router.add_get("/wallboard", views.wallboard_page)
     app.router.add_get("/wallboard/ws", ws.wallboard_ws)
     app.router.add_get("/wallboard/data.json", views.wallboard_json)
+    add_nav(app, "/desk", N_("Agent desk"), 10, only=("agent",))
+    add_nav(app, "/wallboard", N_("Wallboard"), 30)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if crm_sql is not None:

@@ -5,8 +5,9 @@ archive lock apply as on the REST API."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from crm.api.context import CRM, CrmContext, as_id, in_thread
 from crm.api.customer_views import read_upload
@@ -17,8 +18,10 @@ from crm.services.customer_files import export_customers, import_customers
 from crm.services.customer_view import customer_360
 from crm.services.customers import amend_archive, make_phone, update_customer
 from crm.tabular import CSV_MIME, XLSX_MIME, TableFormat, UnreadableTable, guess_format
-from crm.web.page import N_, identity, render, translate
 from cti.roles import P, may
+from cti.webkit.i18n import N_, translate
+from cti.webkit.nav import add_nav
+from cti.webkit.pages import identity, render
 
 
 def _ctx(request: web.Request) -> CrmContext:
@@ -211,13 +214,16 @@ async def import_page(request: web.Request) -> web.Response:
 async def import_post(request: web.Request) -> web.Response:
     """Preview (validate, write nothing) or import; the report lists every refused cell."""
     context, me = _ctx(request), identity(request)
-    mode = request.query.get("mode", "add")
     commit = request.query.get("commit") == "1"
     try:
-        data, filename = await read_upload(request, context.upload_limit)
+        if request.content_type == "multipart/form-data":
+            data, filename, fields = await _read_import_form(request, context.upload_limit)
+        else:
+            (data, filename), fields = await read_upload(request, context.upload_limit), {}
         fmt = guess_format(data, filename)
     except ValueError as error:
         return _import_error(request, str(error))
+    mode = fields.get("mode") or request.query.get("mode", "add")
 
     def work() -> Any:
         with context.uow() as uow:
@@ -239,6 +245,33 @@ async def import_post(request: web.Request) -> web.Response:
     except UnreadableTable as error:
         return _import_error(request, str(error))
     return render(request, "customers_import_report.html", report=report, commit=commit, mode=mode)
+
+
+async def _read_import_form(
+    request: web.Request, limit: int
+) -> tuple[bytes, str | None, dict[str, str]]:
+    """The page's form: the file (refused past ``limit`` bytes, never held whole) and the
+    small fields beside it (the mode), in whatever order the browser sends them."""
+    fields: dict[str, str] = {}
+    found: tuple[bytes, str | None] | None = None
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file" and found is None:
+            data = bytearray()
+            while chunk := await part.read_chunk(64 * 1024):
+                data.extend(chunk)
+                if len(data) > limit:
+                    raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(data))
+            found = bytes(data), unquote(part.filename) if part.filename else None
+        elif part.name in ("mode",):
+            fields[part.name] = (await part.text())[:16]
+        else:
+            await part.release()
+    if found is None:
+        raise ValueError("the form has no file")
+    return found[0], found[1], fields
 
 
 def _import_error(request: web.Request, message: str) -> web.Response:
@@ -271,6 +304,7 @@ async def export_get(request: web.Request) -> web.Response:
 
 
 def setup_pages(app: web.Application) -> None:
+    add_nav(app, "/customers", N_("Customers"), 30)
     app.router.add_get("/customers", customers_page)
     app.router.add_get("/customers/import", import_page)
     app.router.add_post("/customers/import", import_post)

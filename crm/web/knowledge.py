@@ -12,8 +12,10 @@ from aiohttp import web
 from crm.api.context import CRM, CrmContext, as_id, in_thread
 from crm.model.knowledge import TRANSITIONS, ArticleState, ArticleStateError
 from crm.services.knowledge import add_article, review_article, update_article
-from crm.web.page import identity, render, translate
 from cti.roles import P, may
+from cti.webkit.i18n import N_, translate
+from cti.webkit.nav import add_nav
+from cti.webkit.pages import identity, render
 
 ALL_STATES = tuple(ArticleState)
 
@@ -197,6 +199,8 @@ async def review_post(request: web.Request) -> web.Response:
 
 
 def setup_pages(app: web.Application) -> None:
+    add_nav(app, "/kb", N_("Knowledge base"), 35)
+    add_nav(app, "/kb/edit", N_("Edit articles"), 36)
     app.router.add_get("/kb", kb_page)
     app.router.add_get("/kb/articles/{article_id}", article_page)
     app.router.add_get("/kb/edit", editor_page)
