@@ -12,20 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from cti.webkit.i18n import NP_, pgettext_for
 from ivr.flow import ConditionNode, MenuNode
 
-# Node classes (ivr.flow) -> what the step means to an agent.
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    "MenuNode": ("菜单", "Menu"),
-    "CollectNode": ("输入号码", "Keyed digits"),
-    "LookupNode": ("客户识别", "Caller lookup"),
-    "ConditionNode": ("条件判断", "Check"),
-    "AnnounceNode": ("故障公告", "Announcement"),
-    "PlayNode": ("播放提示", "Prompt"),
-    "TicketStatusNode": ("工单查询", "Ticket status"),
-    "CallbackNode": ("预约回电", "Callback"),
-    "TransferNode": ("转人工", "To an agent"),
-    "HangupNode": ("挂机", "Hang-up"),
+# Node classes (ivr.flow) -> what the step means to an agent (Chinese in desk.po).
+KIND_LABELS: dict[str, str] = {
+    "MenuNode": NP_("ivr steps", "Menu"),
+    "CollectNode": NP_("ivr steps", "Keyed digits"),
+    "LookupNode": NP_("ivr steps", "Caller lookup"),
+    "ConditionNode": NP_("ivr steps", "Check"),
+    "AnnounceNode": NP_("ivr steps", "Announcement"),
+    "PlayNode": NP_("ivr steps", "Prompt"),
+    "TicketStatusNode": NP_("ivr steps", "Ticket status"),
+    "CallbackNode": NP_("ivr steps", "Callback"),
+    "TransferNode": NP_("ivr steps", "To an agent"),
+    "HangupNode": NP_("ivr steps", "Hang-up"),
 }
 
 
@@ -61,7 +62,7 @@ def describe(flows: Any, steps: Iterable[Mapping[str, Any]]) -> list[dict[str, A
             continue  # the flow's own routing checks: nothing the caller did
         kind = KIND_LABELS.get(type(node).__name__) if node is not None else None
         words = _option_words(node, s.get("key"))
-        zh, en = kind or (node_id, node_id)
+        zh, en = (pgettext_for("zh", "ivr steps", kind), kind) if kind else (node_id, node_id)
         if s.get("key"):
             zh, en = f"{zh} {s['key']}", f"{en} {s['key']}"
         zh_w, en_w = words.get("zh", ()), words.get("en", ())

@@ -310,7 +310,7 @@ async def _run_interactive(engine: Engine, sim: Simulator, seed: int, login: str
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     base = f"http://127.0.0.1:{engine.web_port}"
-    print(f"CTI demo running. Status page: {base}/   Health: {base}/health", flush=True)
+    print(f"CTI demo running. Log in: {base}/   Status: {base}/status", flush=True)
     print(
         f"Agent desktop: {base}/desk   Wallboard: {base}/wallboard   Recordings: {base}/recordings",
         flush=True,

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from crm.jsonbody import BadBody, parse_object
 from cti.roles import P, may
+from cti.webkit.keys import IDENTITY
 from cti.yamlsource import ConfigError
 from routing.model import RoutingError
 
@@ -28,8 +29,6 @@ COMMANDS = ("login", "logout", "ready", "not_ready")
 def _require(request: web.Request, need: P) -> web.Response | None:
     """A 403 problem unless the role table grants the logged-in user ``need`` (the web
     app's middleware checked the route already; this keeps the handler safe alone)."""
-    from cti.webkit.keys import IDENTITY
-
     identity = request.get(IDENTITY)
     if identity is None:
         return _problem(401, "Log in first")
@@ -124,8 +123,6 @@ async def agent_command(request: web.Request) -> web.Response:
         return _problem(404, "No such agent", agent_id)
     # Supervisors move anyone; an agent only themselves (user name = agent id or extension).
     if _require(request, P.ROUTING_VIEW) is not None:  # not a supervisor: only oneself
-        from cti.webkit.keys import IDENTITY
-
         identity = request.get(IDENTITY)
         agent = ex.router.agents[agent_id]
         own = identity is not None and identity.username in (agent.id, agent.extension)

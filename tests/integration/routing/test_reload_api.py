@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from cti.bus import InProcessBus
 from cti.calls import CallModel
-from cti.web import IDENTITY
+from cti.webkit.keys import IDENTITY
 from cti.websession import Identity
 from cti.yamlsource import ConfigError
 from routing.api import mount_routing
