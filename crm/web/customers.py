@@ -24,6 +24,12 @@ from cti.webkit.nav import add_nav
 from cti.webkit.pages import identity, render
 
 
+def _partial(request: web.Request) -> bool:
+    """htmx asks for the results only (active search); its history restore wants the page."""
+    headers = request.headers
+    return bool(headers.get("HX-Request")) and not headers.get("HX-History-Restore-Request")
+
+
 def _ctx(request: web.Request) -> CrmContext:
     return request.config_dict[CRM]
 
@@ -43,7 +49,7 @@ async def customers_page(request: web.Request) -> web.Response:
             return search_page(uow.connection, q, page=page, plan=context.plan)
 
     found = await in_thread(work)
-    template = "customers_rows.html" if request.headers.get("HX-Request") else "customers_list.html"
+    template = "customers_rows.html" if _partial(request) else "customers_list.html"
     roles = identity(request).roles
     return render(
         request,

@@ -20,6 +20,12 @@ from cti.webkit.pages import identity, render
 ALL_STATES = tuple(ArticleState)
 
 
+def _partial(request: web.Request) -> bool:
+    """htmx asks for the results only (active search); its history restore wants the page."""
+    headers = request.headers
+    return bool(headers.get("HX-Request")) and not headers.get("HX-History-Restore-Request")
+
+
 def _ctx(request: web.Request) -> CrmContext:
     return request.config_dict[CRM]
 
@@ -41,7 +47,7 @@ async def kb_page(request: web.Request) -> web.Response:
             return uow.knowledge.search(q, category=category, limit=50), uow.knowledge.categories()
 
     hits, categories = await in_thread(work)
-    template = "kb_hits.html" if request.headers.get("HX-Request") else "kb_search.html"
+    template = "kb_hits.html" if _partial(request) else "kb_search.html"
     return render(
         request,
         template,

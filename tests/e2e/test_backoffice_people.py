@@ -50,6 +50,11 @@ async def test_agent_and_supervisor_days(tmp_path: Path) -> None:
             # The agent: search by a number as the caller said it, open the 360 view.
             await log_in(page, base, "a1001", "/customers?lang=zh")
             await expect(page.locator("h2")).to_have_text("客户")
+            # Active search (htmx): the rows change as the agent types, no page load.
+            await page.fill("input[name=q]", "王")
+            rows = page.locator("#customers tbody tr")
+            await expect(rows).to_have_count(2, timeout=WAIT)
+            await expect(page).to_have_url(f"{base}/customers?q=%E7%8E%8B")
             await page.fill("input[name=q]", "+86 138-0013-8000")
             await page.press("input[name=q]", "Enter")
             rows = page.locator("#customers tbody tr")

@@ -86,6 +86,10 @@ async def test_search_by_name_any_number_form_and_account(tmp_path: Path) -> Non
         resp = await s.client.get("/customers?q=王", headers={"HX-Request": "true"})
         fragment = await resp.text()
         assert "王芳" in fragment and "<html" not in fragment
+        restore = await s.client.get(
+            "/customers?q=王", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+        )
+        assert "<html" in await restore.text()  # the back button gets the whole page
 
 
 async def test_paging_on_the_server(tmp_path: Path) -> None:
