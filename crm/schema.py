@@ -87,6 +87,7 @@ customers = Table(
     Column("archive_locked", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_customers_name_id", "name", "id"),
 )
 
 customer_tags = Table(
@@ -240,6 +241,9 @@ kb_articles = Table(
     Column("lang", String(8), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # draft -> review -> published (crm.model.knowledge.ArticleState); agents see published.
+    Column("state", String(16), nullable=False, server_default="published", index=True),
+    Column("updated_by", String(64), nullable=True),
 )
 
 interactions = Table(

@@ -79,6 +79,23 @@ WEB_ROUTES: dict[tuple[str, str], Need] = {
     ("GET", "/announcements"): P.ANNOUNCEMENT_WRITE,
     ("POST", "/announcements"): P.ANNOUNCEMENT_WRITE,
     ("POST", "/announcements/{announcement_id}/{action}"): P.ANNOUNCEMENT_WRITE,
+    # issue 14, customers and knowledge base (h-people): crm/web/customers.py, knowledge.py
+    ("GET", "/customers"): P.CUSTOMER_SEARCH,
+    ("GET", "/customers/import"): P.CUSTOMER_IMPORT,
+    ("POST", "/customers/import"): P.CUSTOMER_IMPORT,
+    ("GET", "/customers/export"): P.CUSTOMER_EXPORT,
+    ("GET", "/customers/{customer_id}"): P.CUSTOMER_SEARCH,
+    ("GET", "/customers/{customer_id}/edit"): P.CUSTOMER_WRITE,
+    ("POST", "/customers/{customer_id}/edit"): P.CUSTOMER_WRITE,
+    ("POST", "/customers/{customer_id}/archive"): P.CUSTOMER_WRITE,
+    ("GET", "/kb"): P.KB_READ,
+    ("GET", "/kb/articles/{article_id}"): P.KB_READ,
+    ("GET", "/kb/edit"): P.KB_WRITE,
+    ("GET", "/kb/edit/new"): P.KB_WRITE,
+    ("POST", "/kb/edit/new"): P.KB_WRITE,
+    ("GET", "/kb/edit/{article_id}"): P.KB_WRITE,
+    ("POST", "/kb/edit/{article_id}"): P.KB_WRITE,
+    ("POST", "/kb/edit/{article_id}/review"): P.KB_WRITE,
 }
 
 # Websocket commands per socket (agent_desktop/protocol.py defines their schemas).

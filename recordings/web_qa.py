@@ -12,6 +12,7 @@ from aiohttp import web
 
 from crm.jsonbody import BadBody, parse_object
 from cti.call_control import CallNotInProgress, NotYourCall, check_may_control
+from cti.webkit import i18n
 from cti.webkit.pages import csrf_for
 from recordings import access
 from recordings.qa import EvaluationLocked, EvaluationNotFound
@@ -27,8 +28,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not hmac.compare_digest(token, csrf_for(request)):
         raise web.HTTPForbidden(text="CSRF token missing or wrong")
     if request.content_length and request.content_length > 64 * 1024:
-        raise web.HTTPRequestEntityTooLarge(max_size=64 * 1024,
-                                            actual_size=request.content_length)
+        raise web.HTTPRequestEntityTooLarge(max_size=64 * 1024, actual_size=request.content_length)
     if not request.can_read_body:
         return {}
     try:
@@ -49,16 +49,24 @@ async def evaluate(request: web.Request) -> web.Response:
         form_id = int(body.get("form_id", 0))
         answers = {str(k): str(v) for k, v in dict(body.get("answers") or {}).items()}
         eid = await asyncio.to_thread(
-            svc.qa.evaluate, call_id=call_id, form_id=form_id, evaluator=user,
-            agent=call["agent"], answers=answers, comment=str(body.get("comment", ""))[:4000],
-            submit=bool(body.get("submit")), now=time.time())
+            svc.qa.evaluate,
+            call_id=call_id,
+            form_id=form_id,
+            evaluator=user,
+            agent=call["agent"],
+            answers=answers,
+            comment=str(body.get("comment", ""))[:4000],
+            submit=bool(body.get("submit")),
+            now=time.time(),
+        )
     except (FormError, ValueError, TypeError) as exc:
         return problem(422, str(exc))
     except EvaluationNotFound as exc:
         return problem(404, str(exc))
     ev = await asyncio.to_thread(svc.qa.get, eid)
-    return web.json_response({"id": eid, "status": ev["status"], "score": ev["score"],
-                              "fatal": ev["fatal"]}, status=201)
+    return web.json_response(
+        {"id": eid, "status": ev["status"], "score": ev["score"], "fatal": ev["fatal"]}, status=201
+    )
 
 
 async def amend(request: web.Request) -> web.Response:
@@ -74,9 +82,13 @@ async def amend(request: web.Request) -> web.Response:
     body = await _body(request)
     try:
         await asyncio.to_thread(
-            svc.qa.amend, eid, actor=user,
+            svc.qa.amend,
+            eid,
+            actor=user,
             answers={str(k): str(v) for k, v in dict(body.get("answers") or {}).items()},
-            reason=str(body.get("reason", ""))[:2000], now=time.time())
+            reason=str(body.get("reason", ""))[:2000],
+            now=time.time(),
+        )
     except (FormError, ValueError) as exc:
         return problem(422, str(exc))
     ev = await asyncio.to_thread(svc.qa.get, eid)
@@ -97,10 +109,13 @@ async def update_draft(request: web.Request) -> web.Response:
     body = await _body(request)
     try:
         await asyncio.to_thread(
-            svc.qa.update_draft, eid,
+            svc.qa.update_draft,
+            eid,
             answers={str(k): str(v) for k, v in dict(body.get("answers") or {}).items()},
-            comment=str(body.get("comment", ""))[:4000], submit=bool(body.get("submit")),
-            now=time.time())
+            comment=str(body.get("comment", ""))[:4000],
+            submit=bool(body.get("submit")),
+            now=time.time(),
+        )
     except EvaluationLocked as exc:
         return problem(409, str(exc))
     except (FormError, ValueError) as exc:
@@ -114,9 +129,35 @@ async def scores_page(request: web.Request) -> web.Response:
     agent = request.query.get("agent", "")[:64] if access.sees_all(roles) else me
     evals = await asyncio.to_thread(svc.qa.for_agent, agent) if agent else []
     days = trend([(e["submitted_at"], e["score"]) for e in evals])
-    return render(request, "rec_scores.html", agent=agent, evaluations=evals, days=days,
-                  mine=not access.sees_all(roles),
-                  fmt=_fmt_time(request))
+    items = await asyncio.to_thread(_scorecard_items, svc, evals, i18n.lang_of(request))
+    return render(
+        request,
+        "rec_scores.html",
+        agent=agent,
+        evaluations=evals,
+        days=days,
+        mine=not access.sees_all(roles),
+        items=items,
+        fmt=_fmt_time(request),
+    )
+
+
+def _scorecard_items(
+    svc: Any, evals: list[dict[str, Any]], lang: str
+) -> dict[int, list[tuple[str, str]]]:
+    """Per evaluation, each scorecard question (in the page's language) with its answer:
+    what the agent needs to see why the score is what it is."""
+    forms: dict[int, Any] = {}
+    out: dict[int, list[tuple[str, str]]] = {}
+    for e in evals:
+        if e["form_id"] not in forms:
+            forms[e["form_id"]] = svc.qa.form(e["form_id"])[1]
+        answers = e["answers"] or {}
+        out[e["id"]] = [
+            (q.text_zh if lang == "zh" else q.text_en, str(answers.get(q.id, "")))
+            for q in forms[e["form_id"]].questions()
+        ]
+    return out
 
 
 async def calibration_page(request: web.Request) -> web.Response:
@@ -126,8 +167,9 @@ async def calibration_page(request: web.Request) -> web.Response:
         raise web.HTTPForbidden(text="calibration is for QA staff and supervisors")
     call_id = request.match_info["call_id"]
     await allowed_call(request, call_id)
-    evals = [e for e in await asyncio.to_thread(svc.qa.for_call, call_id)
-             if e["status"] == "submitted"]
+    evals = [
+        e for e in await asyncio.to_thread(svc.qa.for_call, call_id) if e["status"] == "submitted"
+    ]
     pairs = []
     by_form: dict[int, list[dict[str, Any]]] = {}
     for e in evals:

@@ -19,6 +19,8 @@ class Rejection:
 class ImportReport:
     total: int = 0  # non-blank data rows in the file
     imported: int = 0
+    updated: int = 0  # update-existing mode: customers found by account number and changed
+    unchanged: int = 0  # update-existing mode: found, and the row changes nothing
     rejected: list[Rejection] = field(default_factory=list)
     customer_ids: list[int] = field(default_factory=list)
     dry_run: bool = False

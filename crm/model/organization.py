@@ -74,27 +74,31 @@ class Permission(StrEnum):
     # Issue 14, ticket work (h-work): the pages of department staff and supervisors.
     TICKET_QUEUE = "ticket.queue"  # a department's work-order queue (staff: their own)
     TICKET_DISPATCH = "ticket.dispatch"  # the dispatch center: dispatch, escalate
+    # issue 14, customers and knowledge base (h-people): the customer search and list pages
+    # (department staff see only their tickets' customers, through the ticket pages).
+    CUSTOMER_SEARCH = "customer.search"
 
 
 P = Permission
 _READ = {P.CUSTOMER_READ, P.TICKET_READ, P.ANNOUNCEMENT_READ, P.KB_READ, P.INTERACTION_READ}
 # The one role table: what each role may do, on every surface (the CRM API's routes in
 # crm/api/routes.py, pages and websocket commands in cti/roles.py name these permissions).
-# Least privilege: live callers' numbers only for supervisors; department staff read
+# Least privilege: the status page and live callers' numbers only for supervisors; department staff read
 # tickets of their own department's subtree only (enforced in crm/api/work.py).
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(
         _READ
         | {P.CUSTOMER_WRITE, P.TICKET_WRITE, P.INTERACTION_WRITE}
-        | {P.STATUS_VIEW, P.DESK_USE, P.AGENT_STATE, P.RECORDINGS_VIEW, P.RECORDING_PAUSE}
+        | {P.DESK_USE, P.AGENT_STATE, P.RECORDINGS_VIEW, P.RECORDING_PAUSE}
         | {P.QA_SCORES_VIEW}
+        | {P.CUSTOMER_SEARCH}  # issue 14, customers (h-people)
     ),
     Role.DEPARTMENT_STAFF: frozenset(
-        _READ - {P.INTERACTION_READ} | {P.TICKET_WRITE, P.STATUS_VIEW} | {P.TICKET_QUEUE}
+        _READ - {P.INTERACTION_READ} | {P.TICKET_WRITE, P.TICKET_QUEUE}
     ),
     Role.QA: frozenset(
         _READ
-        | {P.FOLLOWUP_WRITE, P.RECORDING_PLAY, P.REPORT_READ, P.STATUS_VIEW, P.RECORDINGS_VIEW}
+        | {P.FOLLOWUP_WRITE, P.RECORDING_PLAY, P.REPORT_READ, P.RECORDINGS_VIEW}
         | {P.RECORDINGS_ALL}
         | {P.QA_SCORE, P.QA_AMEND, P.QA_SCORES_VIEW, P.QA_CALIBRATE}
     ),
@@ -118,7 +122,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RECORDING_PLAY,
             P.REPORT_READ,
         }
-        | {P.TICKET_QUEUE, P.TICKET_DISPATCH}  # issue 14, ticket work
+        | {P.TICKET_QUEUE, P.TICKET_DISPATCH, P.CUSTOMER_SEARCH}  # issue 14's pages
     ),
     Role.ADMIN: frozenset(Permission),
 }

@@ -46,6 +46,18 @@ class FollowUpRepository:
         ).mappings()
         return [_followup(r) for r in rows]
 
+    def for_tickets(self, ticket_ids: list[int], limit: int = 500) -> list[FollowUp]:
+        """Follow-ups of these tickets (a customer's), newest first."""
+        if not ticket_ids:
+            return []
+        rows = self._conn.execute(
+            select(followups)
+            .where(followups.c.ticket_id.in_(ticket_ids))
+            .order_by(followups.c.id.desc())
+            .limit(limit)
+        ).mappings()
+        return [_followup(r) for r in rows]
+
 
 def _row(f: FollowUp) -> dict[str, Any]:
     return {

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, text, update
 
-from crm.model.knowledge import Article, score, search_terms
+from crm.model.knowledge import Article, ArticleState, score, search_terms
 from crm.schema import kb_articles
 
 CANDIDATES = 500
@@ -54,11 +54,19 @@ class KnowledgeRepository:
         return None if row is None else _article(row)
 
     def search(
-        self, query: str, *, category: str | None = None, limit: int = 20
+        self,
+        query: str,
+        *,
+        category: str | None = None,
+        limit: int = 20,
+        states: tuple[ArticleState, ...] = (ArticleState.PUBLISHED,),
     ) -> list[tuple[Article, int]]:
+        """Ranked hits among articles in ``states`` (agents: published only)."""
         terms = search_terms(query)
         if not terms:
-            return [] if query.strip() else self.browse(category=category, limit=limit)
+            if query.strip():
+                return []
+            return self.browse(category=category, limit=limit, states=states)
         ids = self._candidate_ids_sqlite(terms) if self._sqlite else None
         stmt = select(kb_articles)
         if ids is not None:
@@ -76,22 +84,34 @@ class KnowledgeRepository:
             )
         if category is not None:
             stmt = stmt.where(kb_articles.c.category == category)
+        stmt = stmt.where(kb_articles.c.state.in_([s.value for s in states]))
         articles = [_article(r) for r in self._conn.execute(stmt.limit(CANDIDATES)).mappings()]
         ranked = sorted(((a, score(a, terms)) for a in articles), key=lambda p: (-p[1], p[0].id))
         return [pair for pair in ranked if pair[1] > 0][:limit]
 
-    def browse(self, *, category: str | None = None, limit: int = 50) -> list[tuple[Article, int]]:
-        stmt = select(kb_articles).order_by(
-            kb_articles.c.category, kb_articles.c.title, kb_articles.c.id
+    def browse(
+        self,
+        *,
+        category: str | None = None,
+        limit: int = 50,
+        states: tuple[ArticleState, ...] = (ArticleState.PUBLISHED,),
+    ) -> list[tuple[Article, int]]:
+        stmt = (
+            select(kb_articles)
+            .where(kb_articles.c.state.in_([s.value for s in states]))
+            .order_by(kb_articles.c.category, kb_articles.c.title, kb_articles.c.id)
         )
         if category is not None:
             stmt = stmt.where(kb_articles.c.category == category)
         return [(_article(r), 0) for r in self._conn.execute(stmt.limit(limit)).mappings()]
 
-    def categories(self) -> list[tuple[str, int]]:
+    def categories(
+        self, states: tuple[ArticleState, ...] = (ArticleState.PUBLISHED,)
+    ) -> list[tuple[str, int]]:
         """(category, number of articles), for browsing."""
         stmt = (
             select(kb_articles.c.category, func.count())
+            .where(kb_articles.c.state.in_([s.value for s in states]))
             .group_by(kb_articles.c.category)
             .order_by(kb_articles.c.category)
         )
@@ -136,6 +156,8 @@ def _row(a: Article) -> dict[str, Any]:
         "lang": a.lang,
         "created_at": a.created_at,
         "updated_at": a.updated_at,
+        "state": a.state.value,
+        "updated_by": a.updated_by,
     }
 
 
@@ -148,4 +170,6 @@ def _article(r: Any) -> Article:
         lang=r["lang"],
         created_at=r["created_at"],
         updated_at=r["updated_at"],
+        state=ArticleState(r["state"]),
+        updated_by=r["updated_by"],
     )

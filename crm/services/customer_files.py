@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 
+from crm.customer_import_update import update_from_row
 from crm.customer_rows import (
     IGNORED_COLUMN,
     Header,
@@ -47,9 +48,12 @@ def import_customers(
     dry_run: bool = False,
     source: str | None = None,
     checkpoint: Callable[[], None] | None = None,
+    update_existing: bool = False,
 ) -> ImportReport:
     """Read a customers file and add every valid row; raises crm.tabular.UnreadableTable
-    for bytes that are no CSV/XLSX at all. ``dry_run`` validates and writes nothing."""
+    for bytes that are no CSV/XLSX at all. ``dry_run`` validates and writes nothing.
+    ``update_existing``: a row whose account number exists updates that customer's changed
+    fields (audited per customer) instead of being refused."""
     return import_table(
         uow,
         read_table(data, fmt),
@@ -59,6 +63,7 @@ def import_customers(
         dry_run=dry_run,
         source=source,
         checkpoint=checkpoint,
+        update_existing=update_existing,
     )
 
 
@@ -72,6 +77,7 @@ def import_table(
     dry_run: bool = False,
     source: str | None = None,
     checkpoint: Callable[[], None] | None = None,
+    update_existing: bool = False,
 ) -> ImportReport:
     plan = plan or NumberPlan()
     report = ImportReport(dry_run=dry_run)
@@ -92,8 +98,19 @@ def import_table(
     pending: list[tuple[int, Customer]] = []
     for done, (row, cells) in enumerate(rows, start=1):
         customer, problems = parse_row(row, header, cells, plan)
-        problems += _account_problems(row, header, cells, taken, first_row_of)
-        if problems:
+        existing = _existing_account(header, cells, taken) if update_existing else None
+        problems += _account_problems(
+            row, header, cells, taken - {existing} if existing else taken, first_row_of
+        )
+        if not problems and existing is not None:
+            assert customer is not None
+            first_row_of[existing] = row
+            problems = update_from_row(
+                uow, row, header, customer, existing, actor=actor, dry_run=dry_run, report=report
+            )
+            if problems:
+                report.rejected.extend(problems)
+        elif problems:
             report.rejected.extend(in_file_order(header, problems))
         else:
             assert customer is not None
@@ -122,9 +139,18 @@ def import_table(
                 "rows": report.total,
                 "imported": report.imported,
                 "rejected_rows": len(report.rejected_rows),
-            },
+            }
+            | ({"updated": report.updated} if update_existing else {}),
         )
     return report
+
+
+def _existing_account(header: Header, cells: list[str], taken: set[str]) -> str | None:
+    if "account_number" not in header.keys:
+        return None
+    i = header.keys.index("account_number")
+    account = cells[i].strip() if i < len(cells) else ""
+    return account if account in taken else None
 
 
 def _accounts(header: Header, rows: list[tuple[int, list[str]]]) -> list[str]:

@@ -1,2 +1,3 @@
-"""Server-rendered pages of the CRM's back office (issue 14): ticket work, dispatch,
-follow-ups, incidents, announcements. Writes go through ``crm.services``."""
+"""The CRM's back-office pages (issue 14; server-rendered Jinja2 + htmx), one module per
+area: ticket work, dispatch, follow-ups, incidents, announcements, customers, knowledge
+base, administration, reports. Writes go through ``crm.services``."""

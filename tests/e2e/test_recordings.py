@@ -98,6 +98,11 @@ async def test_qa_finds_plays_and_scores_agent_sees_it(tmp_path: Path) -> None:
                 "83.3", timeout=WAIT
             )
             await expect(agent.locator("h2")).to_contain_text("我的质检得分")
+            # The scorecard's items with the answers, in the page's language.
+            items = agent.locator("#my-evaluations tr.evaluation-items")
+            await expect(items).to_contain_text("规范问候: 是")
+            await expect(items).to_contain_text("核实身份: 否")
+            await expect(items).to_contain_text("未复述卡号: 是")
             await screenshot(agent, tmp_path, "recordings-agent-scores.png")
 
             admin = await (await browser.new_context()).new_page()

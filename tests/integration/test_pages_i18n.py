@@ -31,6 +31,8 @@ ALLOWED_ASCII = {
     "AHT",
     "PBX",
     "CRM",
+    "CSV",  # file formats (the customer import/export)
+    "XLSX",
     "Vosk",
     "English",
     "sha256",
