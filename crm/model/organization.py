@@ -83,8 +83,9 @@ P = Permission
 _READ = {P.CUSTOMER_READ, P.TICKET_READ, P.ANNOUNCEMENT_READ, P.KB_READ, P.INTERACTION_READ}
 # The one role table: what each role may do, on every surface (the CRM API's routes in
 # crm/api/routes.py, pages and websocket commands in cti/roles.py name these permissions).
-# Least privilege: the status page and live callers' numbers only for supervisors; department staff read
-# tickets of their own department's subtree only (enforced in crm/api/work.py).
+# Least privilege: the status page and live callers' numbers only for supervisors;
+# department staff read tickets of their own department's subtree only (enforced in
+# crm/api/work.py).
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(
         _READ
