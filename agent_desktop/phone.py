@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from agent_desktop.identity import agent_id_for
+from crm.jsonbody import BadBody, parse_object
 from cti import phones
 
 log = logging.getLogger(__name__)
@@ -155,11 +156,11 @@ class PhoneWatch:
 PHONES: web.AppKey[PhoneWatch] = web.AppKey("desk_phones", PhoneWatch)
 
 
-def _agent_of(request: web.Request) -> str:
+async def _agent_of(request: web.Request) -> str:
     """The agent behind a desk request, or an HTTP refusal."""
     from agent_desktop.ws import DESK, _identity  # the desk's own session check
 
-    identity = _identity(request)
+    identity = await _identity(request)
     if identity is None:
         raise web.HTTPUnauthorized(text="log in")
     agent_id = agent_id_for(identity, request.app[DESK].notifier.router)
@@ -175,15 +176,15 @@ async def phone_status(request: web.Request) -> web.Response:
     """POST {"registered": bool} from the agent's desk. A write with the session cookie:
     the custom header (which a cross-site page cannot send without CORS) and a same-origin
     Origin are its CSRF defence."""
-    agent_id = _agent_of(request)
+    agent_id = await _agent_of(request)
     origin = request.headers.get("Origin")
     if origin is None or urlsplit(origin).netloc != request.host:
         raise web.HTTPForbidden(text="cross-origin request refused")
     try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text="JSON body expected") from None
-    if not isinstance(body, dict) or not isinstance(body.get("registered"), bool):
+        body = parse_object(await request.read())
+    except BadBody as refused:
+        raise web.HTTPBadRequest(text=str(refused)) from None
+    if not isinstance(body.get("registered"), bool):
         raise web.HTTPBadRequest(text='{"registered": true|false} expected')
     request.app[PHONES].reported(agent_id, body["registered"])
     return web.json_response({"ok": True})
@@ -192,7 +193,7 @@ async def phone_status(request: web.Request) -> web.Response:
 async def phone_credentials(request: web.Request) -> web.Response:
     from agent_desktop.ws import DESK
 
-    agent_id = _agent_of(request)
+    agent_id = await _agent_of(request)
     desk = request.app[DESK]
     watch = request.app[PHONES]
     endpoint = watch.endpoint_of(agent_id)

@@ -56,6 +56,10 @@ WEB_ROUTES: dict[tuple[str, str], Need] = {
     ("GET", "/desk"): P.DESK_USE,
     ("GET", "/desk/ws"): P.DESK_USE,
     ("GET", "/desk/static/{name}"): Access.LOGGED_IN,
+    # The browser phone: an agent's own SIP credentials, and the phone's own report of a
+    # lost registration (the handlers add: only the agent's own desk).
+    ("GET", "/desk/phone-credentials"): P.DESK_USE,
+    ("POST", "/desk/phone-status"): P.DESK_USE,
     ("GET", "/wallboard"): P.WALLBOARD_VIEW,
     ("GET", "/wallboard/ws"): P.WALLBOARD_VIEW,
     ("GET", "/wallboard/data.json"): P.WALLBOARD_VIEW,

@@ -36,11 +36,16 @@
   // Tell the engine when the registration is lost or back: it takes the agent out of
   // routing at once, not when Asterisk's next qualify notices.
   var told = null;
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
   function report(registered) {
     if (told === registered) { return; }
     told = registered;
     fetch("/desk/phone-status", {method: "POST", credentials: "same-origin", cache: "no-store",
-      headers: {"X-CTI-Desk": "phone", "Content-Type": "application/json"},
+      headers: {"X-CTI-Desk": "phone", "Content-Type": "application/json",
+                "X-CSRF-Token": csrfToken()},
       body: JSON.stringify({registered: registered})}).catch(function () { told = null; });
   }
   function idleStatus() { setStatus(ua && ua.isRegistered() ? "registered" : "offline"); }
