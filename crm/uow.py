@@ -17,6 +17,7 @@ from crm.repository.incidents import AnnouncementRepository, IncidentRepository
 from crm.repository.interactions import InteractionRepository
 from crm.repository.knowledge import KnowledgeRepository
 from crm.repository.organization import DepartmentRepository, UserRepository
+from crm.repository.settings import SettingsRepository
 from crm.repository.tickets import TicketRepository
 
 Clock = Callable[[], datetime]
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.departments = DepartmentRepository(conn)
         self.users = UserRepository(conn)
         self.knowledge = KnowledgeRepository(conn)
+        self.settings = SettingsRepository(conn)
 
     def __exit__(
         self,

@@ -23,6 +23,7 @@ class Department:
     parent_id: int | None = None
     area: str | None = None
     id: int | None = None
+    active: bool = True
 
 
 class Role(StrEnum):
@@ -128,6 +129,8 @@ class User:
     department_id: int | None = None
     active: bool = True
     id: int | None = None
+    agent_id: str | None = None  # the routing agent this user works as
+    extension: str | None = None
 
     def can(self, permission: Permission) -> bool:
         return self.active and permission in ROLE_PERMISSIONS[self.role]
