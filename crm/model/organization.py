@@ -71,6 +71,8 @@ class Permission(StrEnum):
     QA_AMEND = "qa.amend"
     QA_SCORES_VIEW = "qa.scores"  # agents: their own scores only
     QA_CALIBRATE = "qa.calibrate"
+    # Admin pages (issue 14, h-admin): categories/SLA, reasons, alarm thresholds.
+    SETTINGS_ADMIN = "settings.admin"
 
 
 P = Permission

@@ -1,0 +1,1 @@
+"""The back office's pages: server-rendered, through the CRM services (audit, roles)."""
