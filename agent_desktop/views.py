@@ -8,6 +8,7 @@ supervisors and administrators.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -97,15 +98,19 @@ async def desk_page(request: web.Request) -> web.Response:
         return render(request, "refused.html", status=403, user=identity, message="not_an_agent")
     agent = desk.notifier.router.agents[agent_id]
     services = [(s.name, (s.label_zh, s.label_en)) for s in desk.engine.settings.services]
+    reasons, dispositions = NOT_READY_REASONS, DISPOSITIONS
+    if desk.crm is not None:  # an administrator's lists (crm.services.settings)
+        reasons = await asyncio.to_thread(desk.crm.reason_table, "not_ready")
+        dispositions = await asyncio.to_thread(desk.crm.reason_table, "disposition")
     return render(
         request,
         "desktop.html",
         user=identity,
         agent=agent,
         services=services,
-        reasons=NOT_READY_REASONS,
+        reasons=reasons,
         categories=CATEGORIES,
-        dispositions=DISPOSITIONS,
+        dispositions=dispositions,
         ticket_actions=TICKET_ACTIONS,
         desk_ticket_actions=DESK_TICKET_ACTIONS,
     )

@@ -62,7 +62,8 @@ class AuditRepository:
         if until is not None:
             filters.append(audit_log.c.at < until)
         rows = self._conn.execute(
-            stmt.where(*filters).order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+            stmt.where(*filters)
+            .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
             .limit(limit)
             .offset(offset)
         ).mappings()

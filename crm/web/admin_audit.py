@@ -9,13 +9,13 @@ from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
+from cti.webkit import timefmt
+from cti.webkit.pages import render
 
 from crm import reports
 from crm.model.audit import AuditEntry
 from crm.tabular import XLSX_MIME
 from crm.web.common import actor, crm, in_thread, zone
-from cti.webkit import timefmt
-from cti.webkit.pages import render
 
 PAGE = 50
 EXPORT_LIMIT = 10_000
@@ -117,7 +117,9 @@ async def audit_export(request: web.Request) -> web.Response:
     def work() -> list[reports.Row]:
         rows = _load(request, f, EXPORT_LIMIT, 0)
         with context.uow() as uow:  # who took the log away, and which part of it
-            uow.audit(who, "audit.export", "audit_log", None, {"filter": f.query(), "rows": len(rows)})
+            uow.audit(
+                who, "audit.export", "audit_log", None, {"filter": f.query(), "rows": len(rows)}
+            )
             uow.commit()
         return [
             {
@@ -135,10 +137,14 @@ async def audit_export(request: web.Request) -> web.Response:
     headers = {"Content-Disposition": f'attachment; filename="audit-log.{fmt}"'}
     if fmt == "csv":
         return web.Response(
-            body=reports.to_csv_bytes(rows), content_type="text/csv", charset="utf-8",
+            body=reports.to_csv_bytes(rows),
+            content_type="text/csv",
+            charset="utf-8",
             headers=headers,
         )
-    return web.Response(body=reports.to_xlsx(rows, "audit log"), content_type=XLSX_MIME, headers=headers)
+    return web.Response(
+        body=reports.to_xlsx(rows, "audit log"), content_type=XLSX_MIME, headers=headers
+    )
 
 
 def setup_pages(app: web.Application) -> None:

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from cti.webkit.i18n import N_, translate
+from cti.webkit.keys import SETTINGS
+from cti.webkit.pages import render
 
 from crm.model.settings import ALARM_METRICS, ReasonKind, SettingError
 from crm.services import settings
 from crm.uow import UnitOfWork
 from crm.web.common import actor, back, crm, decimal, form, in_thread, number, text
-from cti.webkit.i18n import N_, translate
-from cti.webkit.keys import SETTINGS
-from cti.webkit.pages import render
 
 METRIC_LABELS = {
     "waiting": N_("Callers waiting"),

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from cti.webkit.i18n import N_, translate
+from cti.webkit.pages import render
 
 from crm.auth import create_user, update_user
 from crm.model.organization import Role
 from crm.web.common import actor, back, crm, form, in_thread, number, text
-from cti.webkit.i18n import N_, translate
-from cti.webkit.pages import render
 
 MIN_PASSWORD = 8
 ROLE_LABELS = {
@@ -29,9 +29,7 @@ def _password(value: str) -> str:
     return value
 
 
-async def users_page(
-    request: web.Request, error: str = "", status: int = 200
-) -> web.Response:
+async def users_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     context = crm(request)
 
     def work() -> dict[str, Any]:
@@ -69,9 +67,10 @@ async def create_user_post(request: web.Request) -> web.StreamResponse:
 
         def work() -> None:
             with context.uow() as uow:
-                if fields["department_id"] is not None and uow.departments.get(
-                    fields["department_id"]
-                ) is None:
+                if (
+                    fields["department_id"] is not None
+                    and uow.departments.get(fields["department_id"]) is None
+                ):
                     raise LookupError(f"no department {fields['department_id']}")
                 create_user(uow, username=username, actor=who, hasher=context.hasher, **fields)
                 if agent_id or extension:

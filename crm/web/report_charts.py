@@ -53,14 +53,10 @@ CHARTS: dict[str, ChartSpec] = {
         ("open", "resolved", "breached"),
     ),
     "sla-breaches": ChartSpec(N_("SLA breaches"), "bar", "category", ("tickets",)),
-    "repair-stats": ChartSpec(
-        N_("Repair statistics"), "bar", "name", ("tickets", "resolved")
-    ),
+    "repair-stats": ChartSpec(N_("Repair statistics"), "bar", "name", ("tickets", "resolved")),
     "satisfaction": ChartSpec(N_("Satisfaction"), "bar", "satisfaction", ("followups",)),
     "repeat-callers": ChartSpec(N_("Repeat callers"), "bar", "customer_id", ("calls",)),
-    "churn-warnings": ChartSpec(
-        N_("Churn warnings"), "bar", "name", ("contacts", "complaints")
-    ),
+    "churn-warnings": ChartSpec(N_("Churn warnings"), "bar", "name", ("contacts", "complaints")),
     "incident-stats": ChartSpec(
         N_("Fault rates by area and type"), "bar", "area_type", ("incidents", "tickets")
     ),

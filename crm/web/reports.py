@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
+from cti.webkit import timefmt
+from cti.webkit.i18n import N_, translate
+from cti.webkit.pages import render
 from multidict import MultiDict
 
 from crm import reports
@@ -15,9 +17,6 @@ from crm.api.report_views import REPORT_NAMES, run_report
 from crm.tabular import XLSX_MIME
 from crm.web.common import crm, in_thread, zone
 from crm.web.report_charts import CHARTS, COLUMNS, chart_rows
-from cti.webkit import timefmt
-from cti.webkit.i18n import N_, translate
-from cti.webkit.pages import render
 
 STATIC = Path(__file__).parent / "static"
 DEFAULT_DAYS = 7
