@@ -24,6 +24,8 @@ __all__ = ["DESK", "DeskConfig", "setup"]
 from agent_desktop.service import Desk, DeskConfig
 from agent_desktop.ws import DESK
 from crm.model import words
+from cti.webkit.i18n import N_
+from cti.webkit.nav import add_nav
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ def setup(
     app.router.add_get("/wallboard", views.wallboard_page)
     app.router.add_get("/wallboard/ws", ws.wallboard_ws)
     app.router.add_get("/wallboard/data.json", views.wallboard_json)
+    add_nav(app, "/desk", N_("Agent desk"), 10)
+    add_nav(app, "/wallboard", N_("Wallboard"), 30)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if crm_sql is not None:

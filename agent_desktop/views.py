@@ -28,7 +28,7 @@ from agent_desktop.texts import (
     script_strings,
 )
 from agent_desktop.ws import DESK
-from cti.web import IDENTITY
+from cti.webkit.keys import IDENTITY
 from cti.websession import Identity
 
 HERE = Path(__file__).parent

@@ -32,7 +32,7 @@ from agent_desktop.protocol import (
 )
 from agent_desktop.service import WALLBOARD, Desk
 from cti.roles import WS_COMMANDS, may
-from cti.web import current_identity, session_still_valid
+from cti.webkit.session import current_identity, session_still_valid
 from cti.websecurity import same_origin
 from cti.websession import Identity
 

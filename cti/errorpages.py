@@ -11,18 +11,15 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-PAGES: dict[int, tuple[tuple[str, str], tuple[str, str]]] = {
+from cti.webkit.i18n import N_, translate
+from cti.webkit.pages import render
+
+PAGES: dict[int, tuple[str, str]] = {
     403: (
-        ("无权访问", "Not allowed"),
-        (
-            "您的账号没有访问此页面的权限。如需访问，请联系管理员。",
-            "Your account may not open this page. Ask an administrator if you need it.",
-        ),
+        N_("Not allowed"),
+        N_("Your account may not open this page. Ask an administrator if you need it."),
     ),
-    404: (
-        ("找不到该页面", "Page not found"),
-        ("地址可能有误，或内容已被删除。", "The address may be wrong, or the item was removed."),
-    ),
+    404: (N_("Page not found"), N_("The address may be wrong, or the item was removed.")),
 }
 
 
@@ -44,15 +41,11 @@ async def error_pages(
     except web.HTTPException as exc:
         if exc.status not in PAGES or not wants_html(request):
             raise
-        from cti.web import render  # the layout lives there; imported late (it imports us)
-
-        (title_zh, title_en), (body_zh, body_en) = PAGES[exc.status]
-        resp = render(
+        title, body = PAGES[exc.status]
+        return render(
             request,
-            "error.html",
-            title_pair=(title_zh, title_en),
-            body_pair=(body_zh, body_en),
+            "core_error.html",
             status=exc.status,
+            title=translate(request, title),
+            body=translate(request, body),
         )
-        resp.set_status(exc.status)
-        return resp

@@ -32,7 +32,9 @@ WEB_ROUTES: dict[tuple[str, str], Need] = {
     ("POST", "/login"): Access.PUBLIC,
     ("GET", "/metrics"): Access.PUBLIC,
     ("GET", "/logout"): Access.LOGGED_IN,
-    ("GET", "/"): P.STATUS_VIEW,
+    ("GET", "/"): Access.LOGGED_IN,  # sends each role to its home
+    ("GET", "/status"): P.STATUS_VIEW,
+    ("GET", "/static/{name}"): Access.PUBLIC,  # the layout's css/js, htmx, ECharts
     ("GET", "/calls.json"): P.LIVE_CALLERS,
     ("GET", "/routing/agents"): P.ROUTING_VIEW,
     ("POST", "/routing/agents/{agent}/{command}"): P.AGENT_STATE,

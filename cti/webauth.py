@@ -11,7 +11,7 @@ from crm.auth import AuthError, user_for_token
 from crm.auth import logout as end_token
 from crm.login import Busy, LoginGate, LoginPolicy, Throttled
 from crm.uow import UnitOfWork
-from cti.web import LoginRefused
+from cti.corepages import LoginRefused
 from cti.websession import Identity
 
 

@@ -15,43 +15,31 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import jinja2
 from aiohttp import web
 
 from agent_desktop.texts import DISPOSITIONS
-from cti import web as ctiweb
+from cti.webkit import pages
+from cti.webkit.i18n import N_, lang_of, translate
+from cti.webkit.keys import IDENTITY, SETTINGS
+from cti.webkit.nav import add_nav
 from recordings import access
 from recordings.names import UnsafeName, check_name, resolve
 from recordings.ranges import Unsatisfiable, parse_range
 from recordings.search import Filters, resolve_names, search
 from recordings.service import RecordingsService
-from recordings.text import TEXT
 
 SERVICE: web.AppKey[RecordingsService] = web.AppKey("recordings")
-RJINJA: web.AppKey[jinja2.Environment] = web.AppKey("recordings_jinja")
 CHUNK = 64 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def render(request: web.Request, template: str, **ctx: Any) -> web.Response:
-    lang = ctiweb._lang(request)
-    words = {**ctiweb.TEXT, **TEXT}
-    ctx.update(lang=lang, user=request.get(ctiweb.IDENTITY), csrf=ctiweb.csrf_for(request),
-               t=lambda key: words.get(key, (key, key))[0 if lang == "zh" else 1])
-    resp = web.Response(text=request.app[RJINJA].get_template(template).render(**ctx),
-                        content_type="text/html")
-    if "lang" in request.query:
-        resp.set_cookie("cti_lang", lang, httponly=True, samesite="Strict")
-    resp.headers["Content-Security-Policy"] = (
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'"
-    )
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return pages.render(request, template, **ctx)
 
 
 def who(request: web.Request) -> tuple[str, frozenset[str], str]:
     """(username, roles, agent extension) of the logged-in user."""
-    ident = request[ctiweb.IDENTITY]
+    ident = request[IDENTITY]
     return ident.username, ident.roles, request.app[SERVICE].agent_of(ident.username)
 
 
@@ -87,7 +75,7 @@ async def list_page(request: web.Request) -> web.Response:
         raise web.HTTPForbidden(text="recordings are for QA staff, supervisors and agents")
     only = None if access.sees_all(roles) else me
     filters = resolve_names(Filters.from_query(request.query, only), *_aliases(request))
-    filters = dataclasses.replace(filters, tz=request.app[ctiweb.ENGINE].settings.time_zone)
+    filters = dataclasses.replace(filters, tz=request.app[SETTINGS].time_zone)
     rows = await asyncio.to_thread(search, svc.sql, filters)
     return render(request, "rec_list.html", rows=rows, f=filters, q=request.query,
                   services=_services(request), fmt=_fmt_time(request), **_names(request))
@@ -116,7 +104,7 @@ async def call_page(request: web.Request) -> web.Response:
 
 def _fmt_time(request: web.Request) -> Callable[[float | None], str]:
     """Times as the site's local wall clock (site.yaml time_zone)."""
-    zone = ZoneInfo(request.app[ctiweb.ENGINE].settings.time_zone)
+    zone = ZoneInfo(request.app[SETTINGS].time_zone)
 
     def fmt(epoch: float | None) -> str:
         if epoch is None:
@@ -129,13 +117,13 @@ def _fmt_time(request: web.Request) -> Callable[[float | None], str]:
 def _services(request: web.Request) -> list[tuple[str, str, str]]:
     """(code, zh label, en label) of each service."""
     return [(s.name, s.label_zh or s.name, s.label_en or s.name)
-            for s in request.app[ctiweb.ENGINE].settings.services]
+            for s in request.app[SETTINGS].services]
 
 
 def _aliases(request: web.Request) -> tuple[dict[str, str], dict[str, str]]:
     """What people type in the filters -> what the recordings keep (see resolve_names)."""
     agents: dict[str, str] = {}
-    for a in request.app[ctiweb.ENGINE].settings.agents:
+    for a in request.app[SETTINGS].agents:
         for alias in (a.name, a.id, a.extension):
             agents[alias.casefold()] = a.extension
     dispositions: dict[str, str] = {}
@@ -147,8 +135,8 @@ def _aliases(request: web.Request) -> tuple[dict[str, str], dict[str, str]]:
 
 def _names(request: web.Request) -> dict[str, Any]:
     """Lookups for the templates: show names and labels, never raw codes."""
-    settings = request.app[ctiweb.ENGINE].settings
-    lang = ctiweb._lang(request)
+    settings = request.app[SETTINGS]
+    lang = lang_of(request)
     pick = 0 if lang == "zh" else 1
     status, missing = request.app[SERVICE].config.transcription_status()
     return {
@@ -159,7 +147,7 @@ def _names(request: web.Request) -> dict[str, Any]:
         "stt_status": status,
         "stt_missing": missing,
         "stt_config": request.app[SERVICE].config.source
-        or ("recordings.yaml（与 site.yaml 同一目录）", "recordings.yaml (beside site.yaml)")[pick],
+        or translate(request, "recordings.yaml (beside site.yaml)"),
     }
 
 
@@ -245,13 +233,9 @@ def mount_recordings(app: web.Application, engine: Any) -> None:
     if getattr(engine, "recordings", None) is None:
         return  # an engine built without recordings (a test double): nothing to mount
     app[SERVICE] = engine.recordings
-    app[RJINJA] = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-            jinja2.FileSystemLoader(Path(ctiweb.__file__).parent / "templates"),
-        ]), autoescape=True)
     app.router.add_get("/recordings", list_page)
     app.router.add_get("/recordings/calls/{call_id}", call_page)
     app.router.add_get("/recordings/audio/{segment_id}", audio)
     app.router.add_get("/recordings/files/{name}", audio_by_name)
     web_qa.mount(app)
+    add_nav(app, "/recordings", N_("Recordings"), 40)

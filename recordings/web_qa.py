@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from crm.jsonbody import BadBody, parse_object
-from cti import web as ctiweb
+from cti.webkit.pages import csrf_for
 from recordings import access
 from recordings.qa import EvaluationLocked, EvaluationNotFound
 from recordings.retention_job import set_legal_hold
@@ -23,7 +23,7 @@ from recordings.web import SERVICE, _fmt_time, allowed_call, problem, render, wh
 async def _body(request: web.Request) -> dict[str, Any]:
     """The JSON body, after the CSRF header matched the session's token."""
     token = request.headers.get("X-CSRF-Token", "")
-    if not hmac.compare_digest(token, ctiweb.csrf_for(request)):
+    if not hmac.compare_digest(token, csrf_for(request)):
         raise web.HTTPForbidden(text="CSRF token missing or wrong")
     if request.content_length and request.content_length > 64 * 1024:
         raise web.HTTPRequestEntityTooLarge(max_size=64 * 1024,

@@ -28,7 +28,7 @@ COMMANDS = ("login", "logout", "ready", "not_ready")
 def _require(request: web.Request, need: P) -> web.Response | None:
     """A 403 problem unless the role table grants the logged-in user ``need`` (the web
     app's middleware checked the route already; this keeps the handler safe alone)."""
-    from cti.web import IDENTITY  # the web app imports this module: import at use
+    from cti.webkit.keys import IDENTITY
 
     identity = request.get(IDENTITY)
     if identity is None:
@@ -124,7 +124,7 @@ async def agent_command(request: web.Request) -> web.Response:
         return _problem(404, "No such agent", agent_id)
     # Supervisors move anyone; an agent only themselves (user name = agent id or extension).
     if _require(request, P.ROUTING_VIEW) is not None:  # not a supervisor: only oneself
-        from cti.web import IDENTITY
+        from cti.webkit.keys import IDENTITY
 
         identity = request.get(IDENTITY)
         agent = ex.router.agents[agent_id]

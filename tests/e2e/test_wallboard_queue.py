@@ -105,7 +105,7 @@ async def test_waiting_callers_pull_service_level_down_and_raise_labelled_alarms
             # ECharts is served by the app (no CDN), its licence beside it.
             scripts = await page.eval_on_selector_all("script[src]", "s => s.map(x => x.src)")
             assert all(src.startswith(r.base) for src in scripts), scripts
-            lic = await page.request.get(f"{r.base}/desk/static/echarts.LICENSE.txt")
+            lic = await page.request.get(f"{r.base}/static/echarts.LICENSE.txt")
             assert lic.ok and "Apache License" in await lic.text()
 
             await page.set_viewport_size({"width": 1366, "height": 768})

@@ -66,7 +66,7 @@ async def login(client: TestClient, name: str) -> str:
     data = {"csrf": token.group(1), "username": name, "password": f"{name}-password"}
     resp = await client.post("/login", data=data, allow_redirects=False)
     assert resp.status == 302 and "error" not in resp.headers["Location"], name
-    meta = META.search(await (await client.get("/")).text())
+    meta = META.search(await (await client.get("/status")).text())
     assert meta is not None
     return meta.group(1)
 
@@ -145,7 +145,7 @@ async def test_live_callers_are_shown_to_supervisors_only(tmp_path: Path) -> Non
                 seen = {}
                 for role, name in USERS.items():
                     await login(client, name)
-                    page = await (await client.get("/")).text()
+                    page = await (await client.get("/status")).text()
                     calls = await client.get("/calls.json")
                     seen[role] = ("13912345678" in page, "张秘密" in page, calls.status)
                 for role in (Role.QA, Role.DEPARTMENT_STAFF, Role.AGENT):

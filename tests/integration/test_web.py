@@ -78,7 +78,7 @@ async def test_status_page_needs_login_and_escapes_caller_names(tmp_path: Path) 
                     10,
                     "CoreSettings answered",
                 )
-                html = await (await client.get("/?lang=en")).text()
+                html = await (await client.get("/status?lang=en")).text()
                 assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
                 assert "<script>alert(1)" not in html
                 assert "Live calls" in html
@@ -88,7 +88,7 @@ async def test_status_page_needs_login_and_escapes_caller_names(tmp_path: Path) 
                 assert pbx is not None and pbx.group(1) == "22.10.1", html
                 assert ami is not None and ami.group(1) == "11.0.0"
                 assert "Asterisk version" in html
-                zh = await (await client.get("/?lang=zh")).text()
+                zh = await (await client.get("/status?lang=zh")).text()
                 assert "当前通话" in zh
                 calls = await (await client.get("/calls.json")).json()
                 assert cid in calls

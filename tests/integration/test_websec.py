@@ -48,7 +48,7 @@ class Web:
 
     async def session_csrf(self) -> str:
         """The session's CSRF token, as every page hands it to its scripts."""
-        page = await self.client.get("/")
+        page = await self.client.get("/status")
         found = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', await page.text())
         assert found is not None
         return found.group(1)
