@@ -78,7 +78,6 @@ WEB_ROUTES: dict[tuple[str, str], Need] = {
         ("GET", "/admin/audit/export.{fmt}"): P.AUDIT_READ,
         ("GET", "/reports"): P.REPORT_READ,
         ("GET", "/reports/export/{name}.{fmt}"): P.REPORT_READ,
-        ("GET", "/reports/static/reports.js"): P.REPORT_READ,
     },
 }
 

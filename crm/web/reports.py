@@ -4,12 +4,8 @@ ECharts chart and a table, with CSV/XLSX export (crm.reports' formula-safe write
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from aiohttp import web
-from cti.webkit import timefmt
-from cti.webkit.i18n import N_, translate
-from cti.webkit.pages import render
 from multidict import MultiDict
 
 from crm import reports
@@ -17,8 +13,10 @@ from crm.api.report_views import REPORT_NAMES, run_report
 from crm.tabular import XLSX_MIME
 from crm.web.common import crm, in_thread, zone
 from crm.web.report_charts import CHARTS, COLUMNS, chart_rows
+from cti.webkit import timefmt
+from cti.webkit.i18n import N_, translate
+from cti.webkit.pages import render
 
-STATIC = Path(__file__).parent / "static"
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
 
@@ -115,16 +113,9 @@ async def report_export(request: web.Request) -> web.Response:
     return web.Response(body=reports.to_xlsx(rows, name), content_type=XLSX_MIME, headers=headers)
 
 
-async def reports_script(request: web.Request) -> web.FileResponse:
-    resp = web.FileResponse(STATIC / "reports.js")
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
-
-
 def setup_pages(app: web.Application) -> None:
     from cti.webkit.nav import add_nav
 
     app.router.add_get("/reports", reports_page)
     app.router.add_get(r"/reports/export/{name}.{fmt:csv|xlsx}", report_export)
-    app.router.add_get("/reports/static/reports.js", reports_script)
     add_nav(app, "/reports", N_("Reports"), 700)
