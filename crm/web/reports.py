@@ -100,6 +100,8 @@ async def reports_page(request: web.Request) -> web.Response:
 
 async def report_export(request: web.Request) -> web.Response:
     name, fmt = _name(request), request.match_info["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        raise web.HTTPNotFound(text="export as .csv or .xlsx")
     rows, first, last = await _rows(request, name)
     filename = f"{name}-{first.isoformat()}-{last.isoformat()}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
@@ -117,5 +119,5 @@ def setup_pages(app: web.Application) -> None:
     from cti.webkit.nav import add_nav
 
     app.router.add_get("/reports", reports_page)
-    app.router.add_get(r"/reports/export/{name}.{fmt:csv|xlsx}", report_export)
+    app.router.add_get("/reports/export/{name}.{fmt}", report_export)
     add_nav(app, "/reports", N_("Reports"), 700)
