@@ -97,7 +97,7 @@ COLUMNS: dict[str, str] = {
     "resolved": N_("Resolved"),
     "breached": N_("Breached"),
     "code": N_("Code"),
-    "name": N_("Name"),
+    "name": N_("Unit or customer name"),
     "depth": N_("Level"),
     "id": N_("Ticket"),
     "due_at": N_("Due"),
