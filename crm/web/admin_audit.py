@@ -9,13 +9,13 @@ from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
-from cti.webkit import timefmt
-from cti.webkit.pages import render
 
 from crm import reports
 from crm.model.audit import AuditEntry
 from crm.tabular import XLSX_MIME
 from crm.web.common import actor, crm, in_thread, zone
+from cti.webkit import timefmt
+from cti.webkit.pages import render
 
 PAGE = 50
 EXPORT_LIMIT = 10_000
