@@ -41,14 +41,13 @@ def setup(
 
     desk = Desk(engine, CrmDesk(crm_sql) if crm_sql is not None else None, config)
     app[DESK] = desk
-    app[views.JINJA] = views.make_jinja()
     app.router.add_get("/desk", views.desk_page)
     app.router.add_get("/desk/ws", ws.desk_ws)
     app.router.add_get("/desk/static/{name}", views.static)
     app.router.add_get("/wallboard", views.wallboard_page)
     app.router.add_get("/wallboard/ws", ws.wallboard_ws)
     app.router.add_get("/wallboard/data.json", views.wallboard_json)
-    add_nav(app, "/desk", N_("Agent desk"), 10)
+    add_nav(app, "/desk", N_("Agent desk"), 10, only=("agent",))
     add_nav(app, "/wallboard", N_("Wallboard"), 30)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

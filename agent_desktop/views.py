@@ -12,42 +12,28 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from aiohttp import web
 
 from agent_desktop.identity import agent_id_for, may_watch
-from agent_desktop.kpi import SERVICE_LEVEL_FORMULA
 from agent_desktop.texts import (
     CATEGORIES,
     DESK_TICKET_ACTIONS,
     DISPOSITIONS,
     NOT_READY_REASONS,
-    TEXT,
     TICKET_ACTIONS,
-    pick,
+    labels,
     script_strings,
+    text,
 )
 from agent_desktop.ws import DESK
+from cti.webkit import pages
+from cti.webkit.i18n import lang_of
 from cti.webkit.keys import IDENTITY
 from cti.websession import Identity
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 STATIC_FILES = {p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css", ".txt")}
-JINJA: web.AppKey[jinja2.Environment] = web.AppKey("desk_jinja", jinja2.Environment)
-
-
-def make_jinja() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
-def lang_of(request: web.Request) -> str:
-    lang = request.query.get("lang") or request.cookies.get("cti_lang") or "zh"
-    return "en" if lang == "en" else "zh"
 
 
 def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -> web.Response:
@@ -60,27 +46,12 @@ def render(request: web.Request, template: str, status: int = 200, **ctx: Any) -
         s.name: (s.label_zh if lang == "zh" else s.label_en) or s.name for s in settings.services
     }
     ctx.update(
-        lang=lang,
-        t=lambda key: pick(TEXT[key], lang),
-        pick=lambda pair: pick(pair, lang),
+        t=lambda key: text(key, lang),
+        pick=lambda pair: pair[0] if lang == "zh" else pair[1],
         strings=strings,
-        formula=pick((SERVICE_LEVEL_FORMULA["zh"], SERVICE_LEVEL_FORMULA["en"]), lang),
+        formula=text("sl_formula", lang),
     )
-    resp = web.Response(
-        text=request.app[JINJA].get_template(template).render(**ctx),
-        content_type="text/html",
-        status=status,
-    )
-    if "lang" in request.query:
-        resp.set_cookie("cti_lang", lang, httponly=True, samesite="Strict")
-    # Scripts from our own origin only: no inline script, so injected markup cannot run.
-    resp.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "connect-src 'self'; frame-ancestors 'none'"
-    )
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return pages.render(request, template, status=status, **ctx)
 
 
 def _who(request: web.Request) -> Identity:
@@ -95,13 +66,20 @@ async def desk_page(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     agent_id = agent_id_for(identity, desk.notifier.router)
     if agent_id is None:
-        return render(request, "refused.html", status=403, user=identity, message="not_an_agent")
+        return render(
+            request, "desk_refused.html", status=403, user=identity, message="not_an_agent"
+        )
     agent = desk.notifier.router.agents[agent_id]
+    lang = lang_of(request)
     services = [(s.name, (s.label_zh, s.label_en)) for s in desk.engine.settings.services]
-    reasons, dispositions = NOT_READY_REASONS, DISPOSITIONS
-    if desk.crm is not None:  # an administrator's lists (crm.services.settings)
-        reasons = await asyncio.to_thread(desk.crm.reason_table, "not_ready")
-        dispositions = await asyncio.to_thread(desk.crm.reason_table, "disposition")
+    reasons = labels("not ready reasons", NOT_READY_REASONS, lang)
+    dispositions = labels("dispositions", DISPOSITIONS, lang)
+    if desk.crm is not None:  # an administrator's lists (crm.services.settings), bilingual
+        pick = 0 if lang == "zh" else 1
+        table = await asyncio.to_thread(desk.crm.reason_table, "not_ready")
+        reasons = {code: names[pick] for code, names in table.items()}
+        table = await asyncio.to_thread(desk.crm.reason_table, "disposition")
+        dispositions = {code: names[pick] for code, names in table.items()}
     return render(
         request,
         "desktop.html",
@@ -109,9 +87,9 @@ async def desk_page(request: web.Request) -> web.Response:
         agent=agent,
         services=services,
         reasons=reasons,
-        categories=CATEGORIES,
+        categories=labels("categories", CATEGORIES, lang),
         dispositions=dispositions,
-        ticket_actions=TICKET_ACTIONS,
+        ticket_actions=labels("ticket actions", TICKET_ACTIONS, lang),
         desk_ticket_actions=DESK_TICKET_ACTIONS,
     )
 
@@ -119,7 +97,7 @@ async def desk_page(request: web.Request) -> web.Response:
 async def wallboard_page(request: web.Request) -> web.Response:
     identity = _who(request)
     if not may_watch(identity):
-        return render(request, "refused.html", status=403, user=identity, message="forbidden")
+        return render(request, "desk_refused.html", status=403, user=identity, message="forbidden")
     return render(request, "wallboard.html", user=identity)
 
 

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from agent_desktop.texts import DISPOSITIONS
+from cti.dispositions import DISPOSITIONS
 from cti.webkit import pages
-from cti.webkit.i18n import N_, lang_of, translate
+from cti.webkit.i18n import N_, both_languages, labels, lang_of, translate
 from cti.webkit.keys import IDENTITY, SETTINGS
 from cti.webkit.nav import add_nav
 from recordings import access
@@ -127,7 +127,7 @@ def _aliases(request: web.Request) -> tuple[dict[str, str], dict[str, str]]:
         for alias in (a.name, a.id, a.extension):
             agents[alias.casefold()] = a.extension
     dispositions: dict[str, str] = {}
-    for code, (zh, en) in DISPOSITIONS.items():
+    for code, (zh, en) in both_languages("dispositions", DISPOSITIONS).items():
         for alias in (code, zh, en):
             dispositions[alias.casefold()] = code
     return agents, dispositions
@@ -143,7 +143,7 @@ def _names(request: web.Request) -> dict[str, Any]:
         "agent_name": {a.extension: f"{a.name} ({a.extension})" for a in settings.agents},
         "service_label": {s.name: (s.label_zh, s.label_en)[pick] or s.name
                           for s in settings.services},
-        "disposition_label": {k: v[pick] for k, v in DISPOSITIONS.items()},
+        "disposition_label": labels("dispositions", DISPOSITIONS, lang),
         "stt_status": status,
         "stt_missing": missing,
         "stt_config": request.app[SERVICE].config.source

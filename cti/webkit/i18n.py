@@ -33,6 +33,11 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def NP_(context: str, msgid: str) -> str:
+    """Mark a string with a message context (one English word, two meanings)."""
+    return msgid
+
+
 def lang_of(request: web.Request) -> str:
     lang = request.query.get("lang") or request.cookies.get(COOKIE) or DEFAULT_LANG
     return lang if lang in LANGS else DEFAULT_LANG
@@ -90,6 +95,11 @@ def gettext_for(lang: str, msgid: str, **params: object) -> str:
     return text % params if params else text
 
 
+def pgettext_for(lang: str, context: str, msgid: str, **params: object) -> str:
+    text = translations(lang).pgettext(context, msgid)
+    return text % params if params else text
+
+
 def ngettext_for(lang: str, singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(lang).ngettext(singular, plural, n)
     return text % {"num": n, **params}
@@ -103,3 +113,13 @@ def translate(request: web.Request, msgid: str, **params: object) -> str:
 def ntranslate(request: web.Request, singular: str, plural: str, n: int, **params: object) -> str:
     """The plural form for ``n`` (``%(num)s`` is ``n``)."""
     return ngettext_for(lang_of(request), singular, plural, n, **params)
+
+
+def labels(context: str, table: dict[str, str], lang: str) -> dict[str, str]:
+    """A table code -> msgid (marked ``NP_(context, ...)``) in ``lang``."""
+    return {k: pgettext_for(lang, context, v) for k, v in table.items()}
+
+
+def both_languages(context: str, table: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """code -> (Chinese, English): for matching what a person typed in either language."""
+    return {k: (pgettext_for("zh", context, v), v) for k, v in table.items()}

@@ -19,6 +19,9 @@ class NavItem:
     path: str
     label: str  # English msgid, translated when shown
     order: int = 100
+    # Shown only to these roles (for pages whose handler asks more than the role table,
+    # like the desk, which needs a user linked to an agent); None: whoever may open it.
+    only: frozenset[str] | None = None
 
 
 NAV: web.AppKey[list[NavItem]] = web.AppKey("webkit_nav", list)
@@ -33,11 +36,18 @@ HOMES: tuple[tuple[str, str], ...] = (
 )
 
 
-def add_nav(app: web.Application, path: str, label: str, order: int = 100) -> None:
-    """Show ``path`` (a GET route in the role table) in the navigation as ``label``."""
+def add_nav(
+    app: web.Application,
+    path: str,
+    label: str,
+    order: int = 100,
+    only: tuple[str, ...] | None = None,
+) -> None:
+    """Show ``path`` (a GET route in the role table) in the navigation as ``label``
+    (an English msgid marked with ``N_``), sorted by ``order``."""
     if NAV not in app:
         app[NAV] = []
-    app[NAV].append(NavItem(path, label, order))
+    app[NAV].append(NavItem(path, label, order, frozenset(only) if only else None))
 
 
 def _registered(app: web.Application, path: str) -> bool:
@@ -56,13 +66,19 @@ def may_open(identity: Identity | None, path: str) -> bool:
 
 def nav_for(app: web.Application, identity: Identity | None) -> list[NavItem]:
     items = sorted(app.get(NAV, []), key=lambda i: (i.order, i.path))
-    return [i for i in items if may_open(identity, i.path) and _registered(app, i.path)]
+    return [
+        i
+        for i in items
+        if may_open(identity, i.path)
+        and _registered(app, i.path)
+        and (i.only is None or (identity is not None and bool(i.only & identity.roles)))
+    ]
 
 
 def home_for(app: web.Application, identity: Identity) -> str:
     """The role's home; until a home page exists, the first page the role may open."""
     for role, path in HOMES:
-        if role in identity.roles and may_open(identity, path) and _registered(app, path):
+        if role in identity.roles and any(i.path == path for i in nav_for(app, identity)):
             return path
     for item in nav_for(app, identity):
         return item.path

@@ -59,7 +59,7 @@ async def test_a_page_on_another_port_cannot_make_the_admin_create_an_admin(
         async with attacker_site(r.base) as evil, chromium() as browser:
             context = await browser.new_context()
             admin = await context.new_page()
-            await log_in(admin, r.base, "root", "/")
+            await log_in(admin, r.base, "root", "/status")
             attacked = []
 
             def note(response: object) -> None:

@@ -101,7 +101,7 @@ async def test_qa_finds_plays_and_scores_agent_sees_it(tmp_path: Path) -> None:
             await screenshot(agent, tmp_path, "recordings-agent-scores.png")
 
             admin = await (await browser.new_context()).new_page()
-            await log_in(admin, base, "boss", "/")
+            await log_in(admin, base, "boss", "/status")
             resp = await admin.request.get(f"{base}/api/audit?action=recording.play")
             assert resp.ok, await resp.text()
             rows = [a for a in json.loads(await resp.text()) if a["action"] == "recording.play"]

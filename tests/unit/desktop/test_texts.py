@@ -11,7 +11,9 @@ from agent_desktop.texts import (
     TEXT,
     TICKET_ACTIONS,
     TICKET_STATES,
+    both_languages,
     script_strings,
+    text,
 )
 from crm.model.ticket import TicketAction, TicketState
 from routing.model import AgentState
@@ -24,10 +26,19 @@ def test_every_ticket_state_and_desk_action_has_both_languages() -> None:
     assert set(DESK_TICKET_ACTIONS) <= set(TICKET_ACTIONS)
     assert set(TICKET_ACTIONS) <= {a.value for a in TicketAction}
     assert set(STATES) == {s.value for s in AgentState}
-    for table in (TICKET_STATES, TICKET_ACTIONS, STATES, TEXT):
-        for key, (zh, en) in table.items():
+    tables = {
+        "ticket states": TICKET_STATES,
+        "ticket actions": TICKET_ACTIONS,
+        "states": STATES,
+    }
+    for context, table in tables.items():
+        for key, (zh, en) in both_languages(context, table).items():
             assert HAN.search(zh), (key, zh)
             assert en and not HAN.search(en), (key, en)
+    for key in TEXT:
+        zh, en = text(key, "zh"), text(key, "en")
+        assert HAN.search(zh), (key, zh)
+        assert en and not HAN.search(en), (key, en)
 
 
 def test_scripts_get_the_ticket_words_in_one_language() -> None:
