@@ -8,14 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
-from cti.webkit.i18n import N_, translate
-from cti.webkit.keys import SETTINGS
-from cti.webkit.pages import render
 
 from crm.model.settings import ALARM_METRICS, ReasonKind, SettingError
 from crm.services import settings
 from crm.uow import UnitOfWork
 from crm.web.common import actor, back, crm, decimal, form, in_thread, number, text
+from cti.webkit.i18n import N_, lang_of, translate
+from cti.webkit.keys import SETTINGS
+from cti.webkit.pages import render
 
 METRIC_LABELS = {
     "waiting": N_("Callers waiting"),
@@ -145,7 +145,10 @@ async def reason_post(request: web.Request) -> web.StreamResponse:
 
 def _alarms_for(request: web.Request) -> Callable[[UnitOfWork], dict[str, Any]]:
     site = request.config_dict.get(SETTINGS)
-    services = [s.name for s in getattr(site, "services", ())]
+    pick = 0 if lang_of(request) == "zh" else 1
+    services = [
+        (s.name, (s.label_zh, s.label_en)[pick] or s.name) for s in getattr(site, "services", ())
+    ]
     site_limits = {m: (w, c) for m, w, c in getattr(site, "thresholds", ())}
     labels = {m: translate(request, METRIC_LABELS[m]) for m in ALARM_METRICS}
 
@@ -153,6 +156,7 @@ def _alarms_for(request: web.Request) -> Callable[[UnitOfWork], dict[str, Any]]:
         return {
             "limits": uow.settings.alarm_limits(),
             "services": services,
+            "service_names": dict(services),
             "site_limits": site_limits,
             "metrics": list(labels.items()),
             "metric_names": labels,
