@@ -63,7 +63,8 @@ async def test_supervisor_runs_reports_and_exports_xlsx(tmp_path: Path) -> None:
             await run(page, "abandons", first, last)
             async with page.expect_download() as download:
                 await page.locator("#export-xlsx").click()
-            path = await (await download.value).path()
+            path = tmp_path / "abandons.xlsx"  # openpyxl goes by the file's extension
+            await (await download.value).save_as(path)
             rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
             assert rows[0] == (
                 "day", "offered", "abandoned", "abandon_rate", "mean_wait_before_abandon_seconds"
