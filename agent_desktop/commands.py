@@ -77,7 +77,12 @@ async def agent_command(desk: Desk, agent_id: str, actor: str, cmd: Command) -> 
         return {"now": desk.engine.clock()}
     if t in STATE_COMMANDS:
         reason = a.get("reason", "")
-        if t == "not_ready" and reason and reason not in NOT_READY_REASONS:
+        known = (
+            NOT_READY_REASONS
+            if desk.crm is None or not reason
+            else await asyncio.to_thread(desk.crm.reason_table, "not_ready")
+        )
+        if t == "not_ready" and reason and reason not in known:
             raise Refused("invalid", "unknown reason")
         return _route(desk, agent_id, t, reason)
     if t == "dial":

@@ -14,13 +14,14 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import or_, select
 
 from agent_desktop.protocol import Refused
-from agent_desktop.texts import DISPOSITIONS
 from crm.model.announcement import AnnouncementState
 from crm.model.customer import Customer
+from crm.model.settings import ReasonKind
 from crm.model.ticket import IllegalTransition, TicketAction, TicketCategory, TicketError
 from crm.phone import InvalidPhoneNumber, NumberPlan
 from crm.schema import interactions
 from crm.services import customers as customer_svc
+from crm.services import settings as settings_svc
 from crm.services import tickets as ticket_svc
 from crm.store import InteractionStore
 from crm.uow import UnitOfWork
@@ -67,6 +68,17 @@ class CrmDesk:
         return UnitOfWork(self.sql, write=write)
 
     # -- reads ---------------------------------------------------------------------------
+    def alarm_limits(self) -> list[tuple[str, str, float, float]]:
+        with self._uow(write=False) as uow:
+            return [(a.service, a.metric, a.warn, a.critical) for a in uow.settings.alarm_limits()]
+
+    def reason_table(self, kind: str) -> dict[str, tuple[str, str]]:
+        """The active dispositions or not-ready reasons an administrator set (code ->
+        (zh, en)); the built-in ones until they change any."""
+        with self._uow(write=False) as uow:
+            found = settings_svc.reasons(uow, ReasonKind(kind))
+        return {r.code: (r.name_zh, r.name_en) for r in found if r.active}
+
     def kb_search(self, query: str, category: str | None) -> dict[str, Any]:
         """The desk's search box: ranked hits (an empty query browses the category) and
         the categories to browse."""
@@ -246,7 +258,7 @@ class CrmDesk:
     def wrap_up(self, actor: str, call_id: str, disposition: str, notes: str) -> None:
         fields: dict[str, Any] = {"notes": notes}
         if disposition:
-            if disposition not in DISPOSITIONS:
+            if disposition not in self.reason_table("disposition"):
                 raise Refused("invalid", "unknown disposition")
             fields["disposition"] = disposition
         self.store.update_interaction(call_id, actor=actor, **fields)

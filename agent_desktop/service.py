@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from agent_desktop.telephony import DialConfig, Telephony
 from agent_desktop.wallboard import ServiceInfo, WallboardState
 from cti import events as ev
 
+log = logging.getLogger(__name__)
 WALLBOARD = "wallboard"
 EVENTS = (
     ev.CallQueued,
@@ -68,6 +70,8 @@ class Desk:
         self.telephony = Telephony(engine, self.config.dial)
         self.outbound = Outbound(engine, self.notifier, crm, self.telephony)
         site = dict((m, (w, c)) for m, w, c in engine.settings.thresholds)
+        self._alarm_overrides: list[tuple[str, str, float, float]] | None = None
+        self.alarm_limit_errors = 0
         self.board = WallboardState(
             {
                 s.name: ServiceInfo(
@@ -140,6 +144,39 @@ class Desk:
             self.push_wallboard()
             await asyncio.sleep(cfg.push_interval)  # coalesce bursts: one push per interval
 
+    def apply_alarm_limits(self, overrides: list[tuple[str, str, float, float]]) -> None:
+        """The administrator's limits (service or "" for all, metric, warn, critical) over
+        the site file's: a service's own override, then the site file's for that service,
+        then the all-services override, then the site file's default."""
+        settings = self.engine.settings
+        site = {m: (w, c) for m, w, c in settings.thresholds}
+        every = {m: (w, c) for s, m, w, c in overrides if s == ""}
+        base = {**site, **every}
+        self.board.thresholds = alarms.from_limits(base)
+        for s in settings.services:
+            info = self.board.services.get(s.name)
+            if info is not None:
+                own = {m: (w, c) for svc, m, w, c in overrides if svc == s.name}
+                info.thresholds = alarms.from_limits(
+                    {**base, **{m: (w, c) for m, w, c in s.thresholds}, **own}
+                )
+        self._alarm_overrides = overrides
+        self._dirty.set()
+
+    async def _alarm_limits(self, every: float = 10.0) -> None:
+        """Pick up the admin page's alarm limits (stored in the CRM) within ``every`` s."""
+        assert self.crm is not None
+        while True:
+            try:
+                found = await asyncio.to_thread(self.crm.alarm_limits)
+                if found != self._alarm_overrides:
+                    self.apply_alarm_limits(found)
+            except SQLAlchemyError as error:
+                # The database is away: keep the limits in force, try again.
+                self.alarm_limit_errors += 1
+                log.warning("desk: alarm limits not read: %s", type(error).__name__)
+            await asyncio.sleep(every)
+
     async def _wrapup_writer(self) -> None:
         assert self.crm is not None
         while True:
@@ -157,3 +194,4 @@ class Desk:
             if self.crm is not None:
                 tg.create_task(self.notifier.run(), name="desk-pops")
                 tg.create_task(self._wrapup_writer(), name="desk-wrapups")
+                tg.create_task(self._alarm_limits(), name="desk-alarm-limits")

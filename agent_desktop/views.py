@@ -8,6 +8,7 @@ supervisors and administrators.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -75,19 +76,24 @@ async def desk_page(request: web.Request) -> web.Response:
     agent = desk.notifier.router.agents[agent_id]
     lang = lang_of(request)
     services = [(s.name, (s.label_zh, s.label_en)) for s in desk.engine.settings.services]
+    reasons = labels("not ready reasons", NOT_READY_REASONS, lang)
+    dispositions = labels("dispositions", DISPOSITIONS, lang)
+    if desk.crm is not None:  # an administrator's lists (crm.services.settings), bilingual
+        pick = 0 if lang == "zh" else 1
+        table = await asyncio.to_thread(desk.crm.reason_table, "not_ready")
+        reasons = {code: names[pick] for code, names in table.items()}
+        table = await asyncio.to_thread(desk.crm.reason_table, "disposition")
+        dispositions = {code: names[pick] for code, names in table.items()}
+    reasons.pop("phone_offline", None)  # set when the browser phone drops, never chosen
     return render(
         request,
         "desktop.html",
         user=identity,
         agent=agent,
         services=services,
-        reasons=labels(
-            "not ready reasons",
-            {k: v for k, v in NOT_READY_REASONS.items() if k != "phone_offline"},
-            lang,
-        ),
+        reasons=reasons,
         categories=labels("categories", CATEGORIES, lang),
-        dispositions=labels("dispositions", DISPOSITIONS, lang),
+        dispositions=dispositions,
         ticket_actions=labels("ticket actions", TICKET_ACTIONS, lang),
         desk_ticket_actions=DESK_TICKET_ACTIONS,
     )

@@ -157,6 +157,8 @@ def update_user(
     password: str | None = None,
     department_id: int | None = None,
     hasher: PasswordHasher | None = None,
+    agent_id: str | None = None,
+    extension: str | None = None,
 ) -> User:
     """Deactivate, change the role or set a new password; any of these ends the user's
     sessions at once (their tokens are deleted, and every session is checked against its
@@ -181,6 +183,15 @@ def update_user(
             raise LookupError(f"no department {department_id}")
         changes["department_id"] = {"old": user.department_id, "new": department_id}
         user.department_id = department_id
+    # The agent and extension link: "" unlinks. Not a reason to end the user's sessions.
+    for name, value in (("agent_id", agent_id), ("extension", extension)):
+        if value is not None and (value or None) != getattr(user, name):
+            if name == "agent_id" and value:
+                holder = uow.users.by_agent(value)
+                if holder is not None and holder.username != username:
+                    raise ValueError(f"agent {value} is already linked to {holder.username}")
+            changes[name] = {"old": getattr(user, name), "new": value or None}
+            setattr(user, name, value or None)
     if changes:
         uow.users.save(user)
         if revoke:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 from crm.types import NAMING_CONVENTION, UTCDateTime, json_column_type
@@ -33,6 +34,8 @@ departments = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("area", String(200), nullable=True),
+    # Deactivated units stay (tickets and users point at them) but take no new work.
+    Column("active", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 users = Table(
@@ -46,6 +49,9 @@ users = Table(
     Column("department_id", ForeignKey("departments.id"), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # The routing agent and the phone extension this user works as (agents only).
+    Column("agent_id", String(64), nullable=True, unique=True),
+    Column("extension", String(32), nullable=True),
 )
 
 auth_tokens = Table(
@@ -283,4 +289,46 @@ interaction_tickets = Table(
     Column("call_id", ForeignKey("interactions.call_id", ondelete="CASCADE"), primary_key=True),
     Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
     UniqueConstraint("ticket_id", "call_id", name="uq_interaction_tickets_ticket_call"),
+)
+
+# Site settings an administrator edits (crm.services.settings); built-in defaults in
+# crm.model.settings fill whatever a site never set.
+ticket_categories = Table(
+    "ticket_categories",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name_zh", String(100), nullable=False),
+    Column("name_en", String(100), nullable=False),
+    Column("sla_minutes", Integer, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+ticket_priorities = Table(
+    "ticket_priorities",
+    metadata,
+    Column("level", Integer, primary_key=True),
+    Column("name_zh", String(100), nullable=False),
+    Column("name_en", String(100), nullable=False),
+    # A cap on the category's time: an urgent repair is due sooner than a normal one.
+    Column("sla_minutes", Integer, nullable=True),
+)
+
+reason_codes = Table(
+    "reason_codes",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # disposition | not_ready
+    Column("code", String(32), primary_key=True),
+    Column("name_zh", String(100), nullable=False),
+    Column("name_en", String(100), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+alarm_thresholds = Table(
+    "alarm_thresholds",
+    metadata,
+    Column("service", String(64), primary_key=True),  # "" is the site default
+    Column("metric", String(32), primary_key=True),
+    Column("warn", Float, nullable=False),
+    Column("critical", Float, nullable=False),
 )

@@ -18,6 +18,7 @@ from crm.repository.incidents import AnnouncementRepository, IncidentRepository
 from crm.repository.interactions import InteractionRepository
 from crm.repository.knowledge import KnowledgeRepository
 from crm.repository.organization import DepartmentRepository, UserRepository
+from crm.repository.settings import SettingsRepository
 from crm.repository.tickets import TicketRepository
 from crm.repository.worklog import WorkLogRepository
 
@@ -61,6 +62,7 @@ class UnitOfWork:
         self.users = UserRepository(conn)
         self.knowledge = KnowledgeRepository(conn)
         self.work_log = WorkLogRepository(conn)
+        self.settings = SettingsRepository(conn)
 
     def __exit__(
         self,

@@ -100,6 +100,26 @@ WEB_ROUTES: dict[tuple[str, str], Need] = {
     ("GET", "/kb/edit/{article_id}"): P.KB_WRITE,
     ("POST", "/kb/edit/{article_id}"): P.KB_WRITE,
     ("POST", "/kb/edit/{article_id}/review"): P.KB_WRITE,
+    **{
+        # Admin pages and the reports page (crm/web/admin_*.py, crm/web/reports.py).
+        ("GET", "/admin/users"): P.USER_ADMIN,
+        ("POST", "/admin/users"): P.USER_ADMIN,
+        ("POST", "/admin/users/{username}"): P.USER_ADMIN,
+        ("GET", "/admin/departments"): P.ORG_WRITE,
+        ("POST", "/admin/departments"): P.ORG_WRITE,
+        ("POST", "/admin/departments/{department_id}"): P.ORG_WRITE,
+        ("GET", "/admin/categories"): P.SETTINGS_ADMIN,
+        ("POST", "/admin/categories/{code}"): P.SETTINGS_ADMIN,
+        ("POST", "/admin/priorities/{level}"): P.SETTINGS_ADMIN,
+        ("GET", "/admin/reasons"): P.SETTINGS_ADMIN,
+        ("POST", "/admin/reasons"): P.SETTINGS_ADMIN,
+        ("GET", "/admin/alarms"): P.SETTINGS_ADMIN,
+        ("POST", "/admin/alarms"): P.SETTINGS_ADMIN,
+        ("GET", "/admin/audit"): P.AUDIT_READ,
+        ("GET", "/admin/audit/export.{fmt}"): P.AUDIT_READ,
+        ("GET", "/reports"): P.REPORT_READ,
+        ("GET", "/reports/export/{name}.{fmt}"): P.REPORT_READ,
+    },
 }
 
 # Websocket commands per socket (agent_desktop/protocol.py defines their schemas).

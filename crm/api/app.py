@@ -66,4 +66,6 @@ def setup_crm_api(
 ) -> web.Application:
     sub = crm_api(engine, prefix=prefix, **options)  # type: ignore[arg-type]
     app.add_subapp(prefix, sub)
+    # The pages (crm/web) write through the same services with the same context.
+    app[CRM] = sub[CRM]
     return sub

@@ -26,6 +26,33 @@ REPORT_QUERY = (
     "window_days",
     "complaints",
     "complaint_days",
+    "target_seconds",
+)
+
+# Every report the API serves (GET /api/reports/{name}); the reports page offers these.
+REPORT_NAMES = (
+    "calls-by-hour",
+    "calls-by-day",
+    "calls-by-service",
+    "calls-by-end-reason",
+    "calls-by-queue",
+    "calls-by-direction",
+    "calls-by-disposition",
+    "service-level",
+    "handle-times",
+    "abandons",
+    "agent-performance",
+    "tickets-by-category",
+    "tickets-by-state",
+    "tickets-by-department-id",
+    "tickets-by-priority",
+    "tickets-rollup",
+    "sla-breaches",
+    "repair-stats",
+    "satisfaction",
+    "repeat-callers",
+    "churn-warnings",
+    "incident-stats",
 )
 
 
@@ -79,6 +106,19 @@ def run_report(
         )
     if name == "repeat-callers":
         return reports.repeat_callers(conn, now, int(_number(q, "min_calls", 3)))
+    start, end = since or now - timedelta(days=30), until or now
+    tz = reports.zone(q.get("tz"))
+    if name == "service-level":
+        target = _number(q, "target_seconds", 20.0, float)
+        return reports.service_level(conn, start, end, default_target=target)
+    if name == "handle-times":
+        return reports.handle_times_by_day(conn, start, end, tz)
+    if name == "abandons":
+        return reports.abandons_by_day(conn, start, end, tz)
+    if name == "agent-performance":
+        return reports.agent_performance(conn, start, end)
+    if name == "incident-stats":
+        return reports.incident_stats(conn, since, until)
     if name.startswith("calls-by-"):
         by = name.removeprefix("calls-by-").replace("-", "_")
         if by == "hour":

@@ -23,6 +23,7 @@ class Department:
     parent_id: int | None = None
     area: str | None = None
     id: int | None = None
+    active: bool = True
 
 
 class Role(StrEnum):
@@ -77,6 +78,8 @@ class Permission(StrEnum):
     # issue 14, customers and knowledge base (h-people): the customer search and list pages
     # (department staff see only their tickets' customers, through the ticket pages).
     CUSTOMER_SEARCH = "customer.search"
+    # Admin pages (issue 14, h-admin): categories/SLA, reasons, alarm thresholds.
+    SETTINGS_ADMIN = "settings.admin"
 
 
 P = Permission
@@ -139,6 +142,8 @@ class User:
     department_id: int | None = None
     active: bool = True
     id: int | None = None
+    agent_id: str | None = None  # the routing agent this user works as
+    extension: str | None = None
 
     def can(self, permission: Permission) -> bool:
         return self.active and permission in ROLE_PERMISSIONS[self.role]

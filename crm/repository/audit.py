@@ -45,6 +45,7 @@ class AuditRepository:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 200,
+        offset: int = 0,
     ) -> list[AuditEntry]:
         stmt = select(audit_log)
         filters: list[Any] = []
@@ -61,7 +62,10 @@ class AuditRepository:
         if until is not None:
             filters.append(audit_log.c.at < until)
         rows = self._conn.execute(
-            stmt.where(*filters).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
+            stmt.where(*filters)
+            .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+            .limit(limit)
+            .offset(offset)
         ).mappings()
         return [
             AuditEntry(

@@ -16,11 +16,14 @@ class DepartmentRepository:
 
     def add(self, d: Department) -> int:
         d.id = self._conn.execute(
-            insert(departments)
-            .values(code=d.code, name=d.name, kind=d.kind.value, parent_id=d.parent_id, area=d.area)
-            .returning(departments.c.id)
+            insert(departments).values(**_department_row(d)).returning(departments.c.id)
         ).scalar_one()
         return d.id
+
+    def save(self, d: Department) -> None:
+        self._conn.execute(
+            update(departments).where(departments.c.id == d.id).values(**_department_row(d))
+        )
 
     def get(self, department_id: int) -> Department | None:
         row = (
@@ -77,6 +80,12 @@ class UserRepository:
         )
         return None if row is None else _user(row)
 
+    def by_agent(self, agent_id: str) -> User | None:
+        row = (
+            self._conn.execute(select(users).where(users.c.agent_id == agent_id)).mappings().first()
+        )
+        return None if row is None else _user(row)
+
     def get(self, user_id: int) -> User | None:
         row = self._conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
         return None if row is None else _user(row)
@@ -93,7 +102,19 @@ def _department(r: Any) -> Department:
         kind=UnitKind(r["kind"]),
         parent_id=r["parent_id"],
         area=r["area"],
+        active=r["active"],
     )
+
+
+def _department_row(d: Department) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "name": d.name,
+        "kind": d.kind.value,
+        "parent_id": d.parent_id,
+        "area": d.area,
+        "active": d.active,
+    }
 
 
 def _user_row(u: User) -> dict[str, Any]:
@@ -105,6 +126,8 @@ def _user_row(u: User) -> dict[str, Any]:
         "department_id": u.department_id,
         "active": u.active,
         "created_at": u.created_at,
+        "agent_id": u.agent_id,
+        "extension": u.extension,
     }
 
 
@@ -118,4 +141,6 @@ def _user(r: Any) -> User:
         department_id=r["department_id"],
         active=r["active"],
         created_at=r["created_at"],
+        agent_id=r["agent_id"],
+        extension=r["extension"],
     )

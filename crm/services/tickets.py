@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm.model.followup import FollowUp
+from crm.model.settings import due_time
 from crm.model.ticket import (
     Ticket,
     TicketAction,
@@ -31,6 +32,14 @@ def open_ticket(
     call_id: str | None = None,
 ) -> Ticket:
     now = uow.clock()
+    category, priority = TicketCategory(category), TicketPriority(priority)
+    # The SLA times an administrator set (crm.services.settings), else the built-in ones.
+    due = due_time(
+        now,
+        uow.settings.category(category.value),
+        uow.settings.priority(int(priority)),
+        category.value,
+    )
     ticket = Ticket.open(
         actor=actor,
         title=title,
@@ -39,6 +48,7 @@ def open_ticket(
         description=description,
         customer_id=customer_id,
         opened_at=now,
+        due=due,
     )
     if department_id is not None or assignee is not None:
         ticket.dispatch(actor, now, department_id=department_id, assignee=assignee)
