@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from cti.webkit.i18n import N_, translate
-from cti.webkit.pages import render
 from sqlalchemy.exc import IntegrityError
 
 from crm.model.organization import UnitKind
 from crm.model.rollup import preorder
 from crm.services.organization import add_department, change_department
 from crm.web.common import actor, back, crm, form, in_thread, number, text
+from cti.webkit.i18n import N_, translate
+from cti.webkit.pages import render
 
 KIND_LABELS = {
     UnitKind.HEAD_OFFICE: N_("Head office"),

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from cti.webkit.i18n import N_, translate
-from cti.webkit.pages import render
 
 from crm.auth import create_user, update_user
 from crm.model.organization import Role
 from crm.web.common import actor, back, crm, form, in_thread, number, text
+from cti.webkit.i18n import N_, translate
+from cti.webkit.pages import render
 
 MIN_PASSWORD = 8
 ROLE_LABELS = {

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aiohttp import web
-from cti.webkit.keys import SETTINGS
-from cti.webkit.pages import identity
 from multidict import MultiDictProxy
 
 from crm.api.context import CRM, CrmContext
+from cti.webkit.keys import SETTINGS
+from cti.webkit.pages import identity
 
 T = TypeVar("T")
 # Form fields are short: names, codes, numbers. Anything longer is refused, not truncated.

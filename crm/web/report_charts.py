@@ -109,7 +109,7 @@ COLUMNS: dict[str, str] = {
     "customer_id": N_("Customer"),
     "account_number": N_("Account"),
     "reasons": N_("Reasons"),
-    "contacts": N_("Contacts"),
+    "contacts": N_("Times in contact"),
     "median_interval_days": N_("Median interval (days)"),
     "days_since_last_contact": N_("Days since last contact"),
     "complaints": N_("Complaints"),

@@ -41,7 +41,7 @@ async def test_users_create_link_deactivate_and_their_session_ends(tmp_path: Pat
         assert (await s.post("/admin/users/li", {"action": "deactivate"}, boss)).status == 403
         # Li logs in; the admin deactivates li; li's next page load goes to the login form.
         await s.login("li", password="li-pw-1234")
-        assert (await s.client.get("/status", allow_redirects=False)).status == 200
+        assert (await s.client.get("/kb", allow_redirects=False)).status == 200
         li_cookies = s.client.session.cookie_jar.filter_cookies(s.client.make_url("/"))
         token = await s.login("root")
         done = await s.post("/admin/users/li", {"action": "deactivate"}, token)
@@ -50,7 +50,7 @@ async def test_users_create_link_deactivate_and_their_session_ends(tmp_path: Pat
         assert change.detail == {"active": {"old": True, "new": False}}
         s.client.session.cookie_jar.clear()
         s.client.session.cookie_jar.update_cookies(li_cookies)
-        gone = await s.client.get("/status", allow_redirects=False)
+        gone = await s.client.get("/kb", allow_redirects=False)
         assert gone.status == 302 and gone.headers["Location"].startswith("/login")
         # Reset password and change role: audited (the password never in the log).
         token = await s.login("root")
