@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -241,9 +242,12 @@ async def test_phone_credentials_stay_with_their_agent(tmp_path: Path, caplog: A
                     assert resp.status == 403
                 async with a.post(status_url, json=body, headers={"Origin": r.base}) as resp:
                     assert resp.status == 403
-                async with a.post(
-                    status_url, data="[]", headers={**desk_header, "Origin": r.base}
-                ) as resp:
+                # With the session's CSRF token (issue 12), a malformed body is a 400.
+                async with a.get(r.base + "/desk") as resp:
+                    meta = re.search(r'name="csrf-token" content="([0-9a-f]+)"', await resp.text())
+                assert meta is not None
+                good = {**desk_header, "Origin": r.base, "X-CSRF-Token": meta.group(1)}
+                async with a.post(status_url, data="[]", headers=good) as resp:
                     assert resp.status == 400
                 assert r.agent_state("a1001") == "ready"
                 async with anon.get(url, headers=desk_header, allow_redirects=False) as resp:
