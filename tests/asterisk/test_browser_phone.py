@@ -168,10 +168,11 @@ async def test_closing_the_tab_takes_the_agent_out_of_routing(tmp_path: Path) ->
                 assert not r.of(ev.AgentRinging), r.of(ev.AgentRinging)
                 assert not [e for e in r.obs.named("DialBegin")], "Asterisk dialled someone"
                 assert r.agent_state("a1001") == "not_ready"
-            # The label the desk shows for the reason, in both languages.
-            from agent_desktop.texts import NOT_READY_REASONS
+            # The label the desk shows for the reason, in both languages (the catalogs).
+            from agent_desktop.texts import NOT_READY_REASONS, labels
 
-            assert NOT_READY_REASONS["phone_offline"] == ("话机离线", "Phone offline")
+            zh, en = (labels("not ready reasons", NOT_READY_REASONS, lang) for lang in ("zh", "en"))
+            assert (zh["phone_offline"], en["phone_offline"]) == ("话机离线", "Phone offline")
         finally:
             caller.stop()
 
