@@ -78,8 +78,9 @@ def test_demo_starts_from_a_runtime_only_install(tmp_path: Path) -> None:
         while base is None and time.monotonic() < deadline:
             assert proc.poll() is None, log_path.read_text(encoding="utf-8")[-4000:]
             for line in log_path.read_text(encoding="utf-8").splitlines():
-                if "Health: " in line:
-                    base = line.split("Health: ")[1].strip().removesuffix("/health")
+                # "CTI demo running. Log in: http://127.0.0.1:PORT/   Status: ..."
+                if "Log in: " in line:
+                    base = line.split("Log in: ")[1].split()[0].removesuffix("/")
             if base is None:
                 time.sleep(0.2)
         assert base is not None, log_path.read_text(encoding="utf-8")[-4000:]
