@@ -185,6 +185,20 @@ async def run(customers: int, tickets: int, requests: int) -> dict[str, list[flo
                 ),
                 "customers: account": ([f"/customers?q=AC{i:08d}" for i in some()], "AC"),
                 "customers: 360 view": ([f"/customers/{i}" for i in some()], "AC"),
+                "tickets: queue page, first page": (["/tickets/queue"] * requests, None),
+                "tickets: queue page, state + page 5": (
+                    [
+                        f"/tickets/queue?page=5&state={rng.choice(['new', 'assigned'])}"
+                        for _ in range(requests)
+                    ],
+                    None,
+                ),
+                "tickets: queue page, overdue": (["/tickets/queue?overdue=1"] * requests, None),
+                "tickets: queue page, text search": (
+                    [f"/tickets/queue?q={quote(rng.choice(SURNAMES))}" for _ in range(requests)],
+                    None,
+                ),
+                "tickets: dispatch center": (["/dispatch"] * requests, None),
                 "tickets: API list, state": (
                     [
                         f"/api/tickets?state={rng.choice(['new', 'assigned', 'suspended'])}"
