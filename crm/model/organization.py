@@ -88,7 +88,7 @@ _READ = {P.CUSTOMER_READ, P.TICKET_READ, P.ANNOUNCEMENT_READ, P.KB_READ, P.INTER
 # crm/api/routes.py, pages and websocket commands in cti/roles.py name these permissions).
 # Least privilege: the status page and live callers' numbers only for supervisors;
 # department staff read tickets of their own department's subtree only (enforced in
-# crm/api/work.py).
+# crm/api/work.py) and customers only through those tickets.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset(
         _READ
@@ -98,7 +98,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.CUSTOMER_SEARCH}  # issue 14, customers (h-people)
     ),
     Role.DEPARTMENT_STAFF: frozenset(
-        _READ - {P.INTERACTION_READ} | {P.TICKET_WRITE, P.TICKET_QUEUE}
+        # Customers only through their tickets (the ticket page shows the assignee the
+        # customer's contact): no customer search, no customer API.
+        _READ - {P.INTERACTION_READ, P.CUSTOMER_READ} | {P.TICKET_WRITE, P.TICKET_QUEUE}
     ),
     Role.QA: frozenset(
         _READ
